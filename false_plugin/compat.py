@@ -1,0 +1,178 @@
+"""Fixes for upstream bugs of the pinned OpenMMLab stack.
+
+Every fix here names the upstream bug it works around and is covered by a
+test in ``tests/test_compat.py`` that fails without it. The fixes are applied
+once, when :mod:`false_plugin` is imported.
+
+1. mmselfsup 1.0.0 points its ``runner``, ``runner constructor`` and ``loop``
+   registries at ``mmselfsup.engine.runner``, a module the release does not
+   ship. Under ``default_scope='mmselfsup'`` any ``train_cfg`` with a ``type``
+   (``EpochBasedTrainLoop``, ``IterBasedTrainLoop``) fails with
+   ``ModuleNotFoundError: No module named 'mmselfsup.engine.runner'``.
+2. torch >= 2.6 loads with ``weights_only=True`` by default, and every full
+   mmengine checkpoint holds ``HistoryBuffer`` and numpy objects, so
+   ``resume``, ``load_from`` and ``init_cfg=dict(type='Pretrained')`` fail
+   with ``UnpicklingError: Unsupported global``. We keep ``weights_only=True``
+   (a checkpoint must never be able to run code) and allow exactly the types
+   mmengine writes; anything else is refused with an error that names the
+   file and the offending global.
+3. mmengine 0.10.7 ``Runner.build_dataloader`` passes every key of
+   ``collate_fn`` to the function. A config that inherits an upstream base
+   across packages (``_base_ = 'mmselfsup::...'``) gets ``_scope_`` added to
+   that dict, so training fails with ``default_collate() got an unexpected
+   keyword argument '_scope_'``. The scope is dropped before the call.
+"""
+import copy
+import os.path as osp
+import pickle
+import re
+from typing import Any, List, Optional, Union
+
+import numpy as np
+import torch
+from mmengine.logging.history_buffer import HistoryBuffer
+from mmengine.runner.checkpoint import CheckpointLoader
+
+__all__ = [
+    'CHECKPOINT_SAFE_GLOBALS', 'UnsafeCheckpointError', 'safe_torch_load',
+    'apply_all'
+]
+
+
+class UnsafeCheckpointError(pickle.UnpicklingError):
+    """A checkpoint holds a pickled object outside the allowlist."""
+
+
+def _numpy_safe_globals() -> List[Any]:
+    """The numpy callables and types that pickled arrays and scalars use."""
+    try:  # numpy >= 2
+        from numpy._core.multiarray import _reconstruct, scalar
+    except ImportError:  # numpy 1.x
+        from numpy.core.multiarray import _reconstruct, scalar
+    dtype_classes = [type(np.dtype(t)) for t in np.sctypeDict.values()]
+    return [_reconstruct, scalar, np.ndarray, np.dtype, *set(dtype_classes)]
+
+
+#: The statistics methods ``HistoryBuffer.__init__`` registers.
+_HISTORY_BUFFER_STATISTICS = frozenset({'min', 'max', 'current', 'mean'})
+
+
+def _history_buffer_statistic(owner: Any, name: str) -> Any:
+    """A ``getattr`` that only resolves ``HistoryBuffer`` statistics.
+
+    ``HistoryBuffer.__getstate__`` pickles its ``statistics_methods`` dict,
+    whose values (``HistoryBuffer.min`` ...) pickle as
+    ``getattr(HistoryBuffer, 'min')``. Allowing the real ``getattr`` would let
+    a file walk from any allowed class to arbitrary callables, so only the
+    statistics methods of ``HistoryBuffer`` itself are resolved.
+    """
+    if owner is not HistoryBuffer or name not in _HISTORY_BUFFER_STATISTICS:
+        raise pickle.UnpicklingError(
+            f'Unsupported global: GLOBAL getattr({owner!r}, {name!r})')
+    return getattr(HistoryBuffer, name)
+
+
+#: Exactly the non-tensor types a full mmengine checkpoint pickles:
+#: ``message_hub.log_scalars`` holds ``HistoryBuffer`` objects whose history
+#: is a numpy array and whose statistics methods pickle through ``getattr``;
+#: runtime info may hold numpy scalars.
+CHECKPOINT_SAFE_GLOBALS: List[Any] = [
+    HistoryBuffer,
+    (_history_buffer_statistic, '__builtin__.getattr'),
+    (_history_buffer_statistic, 'builtins.getattr'),
+    *_numpy_safe_globals(),
+]
+
+_UNSUPPORTED_GLOBAL = re.compile(r'Unsupported global: GLOBAL (\S+)')
+
+
+def safe_torch_load(file: Union[str, Any],
+                    map_location: Optional[Any] = None) -> Any:
+    """``torch.load`` with ``weights_only=True`` and mmengine's allowlist.
+
+    Args:
+        file (str | file-like): The checkpoint to load.
+        map_location: Same as :func:`torch.load`.
+
+    Returns:
+        The loaded object (usually a dict).
+
+    Raises:
+        UnsafeCheckpointError: If the file pickles a global that is not in
+            :data:`CHECKPOINT_SAFE_GLOBALS`. Nothing from the file is run.
+    """
+    with torch.serialization.safe_globals(CHECKPOINT_SAFE_GLOBALS):
+        try:
+            return torch.load(file, map_location=map_location,
+                              weights_only=True)
+        except pickle.UnpicklingError as err:
+            match = _UNSUPPORTED_GLOBAL.search(str(err))
+            what = (f'the pickled object {match.group(1)!r}' if match else
+                    'a pickled object')
+            name = file if isinstance(file, str) else getattr(
+                file, 'name', repr(file))
+            raise UnsafeCheckpointError(
+                f'Refusing to load checkpoint {name}: it holds {what}, which '
+                'is not one of the types mmengine writes. Loading it would '
+                'run code from the file. If you trust the file, convert it to '
+                'a plain state dict first.') from err
+
+
+def _load_from_local(filename: str, map_location: Optional[Any] = None):
+    """Replacement for ``mmengine.runner.checkpoint.load_from_local``."""
+    filename = osp.expanduser(filename)
+    if not osp.isfile(filename):
+        raise FileNotFoundError(f'{filename} can not be found.')
+    return safe_torch_load(filename, map_location=map_location)
+
+
+def fix_mmselfsup_loop_registry() -> None:
+    """Point mmselfsup's runner/loop registries at modules that exist.
+
+    mmselfsup 1.0.0 ``registry.py`` declares
+    ``locations=['mmselfsup.engine.runner']`` for ``RUNNERS``,
+    ``RUNNER_CONSTRUCTORS`` and ``LOOPS``; the module is missing from the
+    release. mmselfsup registers no runner or loop of its own, so the parent
+    (mmengine) registries, which already hold every loop, are all it needs.
+    """
+    from mmselfsup import registry
+    for reg in (registry.RUNNERS, registry.RUNNER_CONSTRUCTORS,
+                registry.LOOPS):
+        reg._locations = ['mmengine.runner']
+        reg._imported = False
+
+
+def fix_checkpoint_loading() -> None:
+    """Load local checkpoints with ``weights_only=True`` and an allowlist."""
+    CheckpointLoader.register_scheme(
+        prefixes='', loader=_load_from_local, force=True)
+
+
+def fix_collate_fn_scope() -> None:
+    """Drop ``_scope_`` from ``collate_fn`` configs before they are called."""
+    from mmengine.runner import Runner
+    build_dataloader = Runner.build_dataloader
+    if getattr(build_dataloader, '_false_plugin_fixed', False):
+        return
+
+    def _build_dataloader(dataloader, *args, **kwargs):
+        if isinstance(dataloader, dict) and isinstance(
+                dataloader.get('collate_fn'), dict):
+            dataloader = copy.copy(dataloader)
+            collate_fn = copy.copy(dataloader['collate_fn'])
+            collate_fn.pop('_scope_', None)
+            dataloader['collate_fn'] = collate_fn
+        return build_dataloader(dataloader, *args, **kwargs)
+
+    _build_dataloader._false_plugin_fixed = True
+    Runner.build_dataloader = staticmethod(_build_dataloader)
+
+
+def apply_all() -> None:
+    """Apply every fix in this module (idempotent)."""
+    fix_mmselfsup_loop_registry()
+    fix_checkpoint_loading()
+    fix_collate_fn_scope()
+
+
+apply_all()

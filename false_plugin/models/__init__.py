@@ -1,0 +1,1 @@
+from . import algorithms, losses  # noqa: F401

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Build an mmcv 2.0.1 wheel with its compiled ops and put it in a wheelhouse.
+#
+#   bash tools/build_mmcv.sh PYTHON WHEELHOUSE
+#
+# PyPI only has mmcv 2.0.1 as a source distribution, and its setup.py asks for
+# -std=c++14 while torch >= 2.10 headers need C++20. The sdist is downloaded,
+# patched to -std=c++20 and built without build isolation against the torch
+# installed beside PYTHON. CUDA ops are built when nvcc and a GPU are present,
+# CPU ops otherwise (about 20 minutes on 2 cores; paid once per machine since
+# the wheel is kept in WHEELHOUSE).
+set -euo pipefail
+PY="$1"
+WHEELHOUSE="$2"
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+
+mkdir -p "$WHEELHOUSE"
+"$PY" -m pip download --quiet --no-deps --no-binary :all: "mmcv==2.0.1" -d "$WORK"
+tar -xzf "$WORK"/mmcv-2.0.1.tar.gz -C "$WORK"
+SRC="$WORK/mmcv-2.0.1"
+sed -i "s/-std=c++14/-std=c++20/g" "$SRC/setup.py"
+grep -q -- "-std=c++20" "$SRC/setup.py" || { echo "[build_mmcv] could not patch the C++ standard" >&2; exit 1; }
+
+export MMCV_WITH_OPS=1
+export MAX_JOBS="${MAX_JOBS:-$(nproc)}"
+if command -v nvcc >/dev/null 2>&1 && "$PY" -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)'; then
+    echo "[build_mmcv] building with CUDA ops"
+    export FORCE_CUDA=1
+else
+    echo "[build_mmcv] no CUDA device: building CPU ops only"
+    export FORCE_CUDA=0
+fi
+"$PY" -m pip wheel --no-build-isolation --no-deps -w "$WHEELHOUSE" "$SRC"
+ls "$WHEELHOUSE"/mmcv-2.0.1-*.whl
