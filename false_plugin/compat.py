@@ -21,11 +21,18 @@ once, when :mod:`false_plugin` is imported.
    across packages (``_base_ = 'mmselfsup::...'``) gets ``_scope_`` added to
    that dict, so training fails with ``default_collate() got an unexpected
    keyword argument '_scope_'``. The scope is dropped before the call.
+4. mmengine 0.10.7's ``pytorch`` launcher is CUDA-only: ``init_dist`` calls
+   ``torch.cuda.set_device`` and ``Runner.wrap_model`` passes
+   ``device_ids=[LOCAL_RANK]`` to DDP, so multi-process training on CPU
+   machines (gloo) fails with ``Found no NVIDIA driver``. Without CUDA the
+   process group is initialised without a device (``nccl`` is replaced by
+   ``gloo``, with a warning) and DDP gets ``device_ids=None``.
 """
 import copy
 import os.path as osp
 import pickle
 import re
+import warnings
 from typing import Any, List, Optional, Union
 
 import numpy as np
@@ -83,7 +90,8 @@ CHECKPOINT_SAFE_GLOBALS: List[Any] = [
     *_numpy_safe_globals(),
 ]
 
-_UNSUPPORTED_GLOBAL = re.compile(r'Unsupported global: GLOBAL (\S+)')
+_UNSUPPORTED_GLOBAL = re.compile(
+    r'(?:Unsupported global: GLOBAL|unsupported GLOBAL) (\S+)')
 
 
 def safe_torch_load(file: Union[str, Any],
@@ -168,11 +176,47 @@ def fix_collate_fn_scope() -> None:
     Runner.build_dataloader = staticmethod(_build_dataloader)
 
 
+def fix_cpu_distributed() -> None:
+    """Let mmengine's ``pytorch`` launcher run on machines without CUDA."""
+    import mmengine.dist.utils as dist_utils
+    from mmengine.runner import Runner
+    init_dist_pytorch = dist_utils._init_dist_pytorch
+    if getattr(init_dist_pytorch, '_false_plugin_fixed', False):
+        return
+
+    def _init_dist_pytorch(backend='nccl', init_backend='torch', **kwargs):
+        if torch.cuda.is_available() or init_backend != 'torch':
+            return init_dist_pytorch(backend, init_backend, **kwargs)
+        if backend == 'nccl':
+            warnings.warn('No CUDA device: the distributed backend nccl is '
+                          'replaced by gloo.')
+            backend = 'gloo'
+        torch.distributed.init_process_group(backend=backend, **kwargs)
+
+    wrap_model = Runner.wrap_model
+
+    def _wrap_model(self, model_wrapper_cfg, model):
+        if (self.distributed and model_wrapper_cfg is None
+                and not torch.cuda.is_available()):
+            model_wrapper_cfg = dict(
+                type='MMDistributedDataParallel',
+                device_ids=None,
+                broadcast_buffers=False,
+                find_unused_parameters=self.cfg.get(
+                    'find_unused_parameters', False))
+        return wrap_model(self, model_wrapper_cfg, model)
+
+    _init_dist_pytorch._false_plugin_fixed = True
+    dist_utils._init_dist_pytorch = _init_dist_pytorch
+    Runner.wrap_model = _wrap_model
+
+
 def apply_all() -> None:
     """Apply every fix in this module (idempotent)."""
     fix_mmselfsup_loop_registry()
     fix_checkpoint_loading()
     fix_collate_fn_scope()
+    fix_cpu_distributed()
 
 
 apply_all()

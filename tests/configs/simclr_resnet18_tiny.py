@@ -6,7 +6,11 @@ custom_imports = dict(imports=['false_plugin'], allow_failed_imports=False)
 
 model = dict(
     backbone=dict(depth=18, norm_cfg=dict(type='BN')),
-    neck=dict(in_channels=512, hid_channels=64, out_channels=32))
+    neck=dict(
+        in_channels=512,
+        hid_channels=64,
+        out_channels=32,
+        norm_cfg=dict(type='BN1d')))
 
 view_pipeline = [
     dict(type='RandomResizedCrop', size=32, backend='pillow'),

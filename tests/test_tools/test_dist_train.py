@@ -1,0 +1,39 @@
+"""``tools/dist_train.sh``: two gloo processes on the CPU through torchrun."""
+import glob
+import os.path as osp
+import subprocess
+import sys
+
+from _support import REPO_ROOT
+
+from false_plugin.compat import safe_torch_load
+
+
+def test_dist_train_two_gloo_processes(tmp_path, tiny_png_folder):
+    work_dir = str(tmp_path / 'dist')
+    proc = subprocess.run(
+        [
+            'bash', 'tools/dist_train.sh',
+            'tests/configs/simclr_resnet18_tiny.py', '2', '--work-dir',
+            work_dir, '--cfg-options',
+            f'train_dataloader.dataset.data_prefix={tiny_png_folder}',
+            'train_cfg.max_epochs=2'
+        ],
+        cwd=REPO_ROOT,
+        env={
+            'PATH': osp.dirname(sys.executable) + ':/usr/bin:/bin',
+            'PYTHON': sys.executable,
+            'PORT': '29531',
+            'OMP_NUM_THREADS': '1',
+        },
+        capture_output=True,
+        text=True,
+        timeout=300)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-6000:]
+    log = open(glob.glob(osp.join(work_dir, '*', '*.log'))[0]).read()
+    assert 'Distributed training: True' in log
+    assert "backend': 'gloo'" in log or 'gloo' in log
+    # 8 images, 4 per process and step: 1 iteration per epoch on each rank.
+    ckpt = safe_torch_load(osp.join(work_dir, 'epoch_2.pth'))
+    assert ckpt['meta']['iter'] == 2
