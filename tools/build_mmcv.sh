@@ -16,7 +16,11 @@ WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 
 mkdir -p "$WHEELHOUSE"
-"$PY" -m pip download --quiet --no-deps --no-binary :all: "mmcv==2.0.1" -d "$WORK"
+# --no-build-isolation: pip prepares the sdist metadata by running its setup.py,
+# which imports pkg_resources (gone from setuptools >= 81, which an isolated
+# build would pick).
+"$PY" -m pip download --quiet --no-deps --no-binary :all: --no-build-isolation \
+    "mmcv==2.0.1" -d "$WORK"
 tar -xzf "$WORK"/mmcv-2.0.1.tar.gz -C "$WORK"
 SRC="$WORK/mmcv-2.0.1"
 sed -i "s/-std=c++14/-std=c++20/g" "$SRC/setup.py"
