@@ -1,1 +1,3 @@
+from .fncc_loss import FNCCLoss
 
+__all__ = ['FNCCLoss']

@@ -1,0 +1,221 @@
+"""FNSD selection and FNCC calibration: the FALSE loss, in one place."""
+import math
+from typing import Dict, Optional
+
+import torch
+import torch.nn.functional as F
+from mmselfsup.registry import MODELS
+from torch import Tensor, nn
+
+SELECTIONS = ('official', 'per_anchor')
+
+
+@MODELS.register_module()
+class FNCCLoss(nn.Module):
+    r"""False-negative-sample confidence calibration (FNCC) loss.
+
+    FALSE (Zhang et al., IEEE GRSL 2022, arXiv 2211.07928) first picks likely
+    false negatives without labels (FNSD), then moves a fraction
+    :math:`\alpha` of each picked negative's term to the positive side.
+    With :math:`S_{ij} = \exp(s_{ij}/\tau)` for cosine similarities
+    :math:`s_{ij}`, positive :math:`p(i)`, negatives :math:`Neg(i)` and the
+    picked set :math:`F(i) \subseteq Neg(i)`:
+
+    .. math::
+
+        \ell_i = -\log \frac{S_{ip(i)} + \alpha \sum_{m \in F(i)} S_{im}}
+                            {S_{ip(i)} + \sum_{k \in Neg(i)} S_{ik}}
+
+    and the loss is the mean of :math:`\ell_i`. The denominator is InfoNCE's:
+    a picked negative stays there with weight :math:`1 - \alpha` ("weakened
+    negative") and enters the numerator with weight :math:`\alpha`
+    ("enhanced positive"). :math:`\alpha = 0` is InfoNCE exactly.
+
+    FNSD, the choice of :math:`F`, is a discrete step without gradient:
+
+    - ``'official'`` (the authors' code): one global minimum of the gap
+      :math:`D_{ij} = |S_{ij} - S_{ip(i)}|` over all candidate pairs (in the
+      SimCLR layout the upper triangle :math:`j > i`); every exactly tied
+      pair is picked. A picked pair is calibrated only if its anchor's
+      positive is confident, :math:`s_{ip(i)} \ge T`; there is no fall-back.
+    - ``'per_anchor'`` (the paper's figure): for every anchor, the
+      ``num_candidates`` candidates with the smallest cosine gap
+      :math:`|s_{ij} - s_{ip(i)}|` (optionally only gaps below ``max_gap``),
+      calibrated when :math:`s_{ip(i)} \ge T`.
+
+    Everything is computed in log space in float32 (float64 for float64
+    input), outside autocast, without a loop over rows.
+
+    Args:
+        temperature (float): :math:`\tau`. Defaults to 0.5.
+        confidence_weight (float): :math:`\alpha`, in [0, 1]. Defaults to 1.
+        positive_threshold (float): :math:`T`, the cosine a positive pair
+            must reach for its anchor to be calibrated. Defaults to 0.9.
+        selection (str): ``'official'`` or ``'per_anchor'``.
+        num_candidates (int): Candidates kept per anchor in ``'per_anchor'``
+            mode. Defaults to 1.
+        max_gap (float, optional): In ``'per_anchor'`` mode, keep only
+            candidates whose cosine gap is below this bound.
+        loss_weight (float): Multiplier of the loss. Defaults to 1.
+    """
+
+    def __init__(self,
+                 temperature: float = 0.5,
+                 confidence_weight: float = 1.0,
+                 positive_threshold: float = 0.9,
+                 selection: str = 'official',
+                 num_candidates: int = 1,
+                 max_gap: Optional[float] = None,
+                 loss_weight: float = 1.0) -> None:
+        super().__init__()
+        if not temperature > 0:
+            raise ValueError(
+                f'temperature must be > 0, but got {temperature}')
+        if not 0.0 <= confidence_weight <= 1.0:
+            raise ValueError('confidence_weight (alpha) must be in [0, 1], '
+                             f'but got {confidence_weight}')
+        if selection not in SELECTIONS:
+            raise ValueError(f'selection must be one of {SELECTIONS}, '
+                             f'but got {selection!r}')
+        if int(num_candidates) != num_candidates or num_candidates < 1:
+            raise ValueError('num_candidates must be a positive integer, '
+                             f'but got {num_candidates}')
+        if max_gap is not None and not max_gap > 0:
+            raise ValueError(f'max_gap must be > 0, but got {max_gap}')
+        self.temperature = float(temperature)
+        self.confidence_weight = float(confidence_weight)
+        self.positive_threshold = float(positive_threshold)
+        self.selection = selection
+        self.num_candidates = int(num_candidates)
+        self.max_gap = max_gap
+        self.loss_weight = float(loss_weight)
+        #: Diagnostics of the last call, see :meth:`forward_similarities`.
+        self.last_stats: Dict[str, Tensor] = {}
+
+    def forward(self, z: Tensor) -> Tensor:
+        """SimCLR layout: in-batch negatives.
+
+        Args:
+            z (Tensor): ``(2N, D)`` projections, rows ordered
+                ``[view1 of images 0..N-1, view2 of images 0..N-1]``;
+                normalised here.
+
+        Returns:
+            Tensor: The scalar loss.
+        """
+        if z.dim() != 2 or z.size(0) % 2:
+            raise ValueError('z must be (2N, D) with an even number of rows, '
+                             f'but got shape {tuple(z.shape)}')
+        with torch.autocast(z.device.type, enabled=False):
+            z = F.normalize(self._compute_dtype(z), dim=1)
+            sim = z @ z.t()
+        rows = torch.arange(z.size(0), device=z.device)
+        pos_cols = (rows + z.size(0) // 2) % z.size(0)
+        neg_mask = torch.ones_like(sim, dtype=torch.bool)
+        neg_mask[rows, rows] = False
+        neg_mask[rows, pos_cols] = False
+        candidate_mask = neg_mask
+        if self.selection == 'official':
+            candidate_mask = torch.triu(neg_mask, diagonal=1)
+        return self.forward_similarities(sim[rows, pos_cols], sim, neg_mask,
+                                         candidate_mask)
+
+    def forward_similarities(self,
+                             pos: Tensor,
+                             neg: Tensor,
+                             neg_mask: Optional[Tensor] = None,
+                             candidate_mask: Optional[Tensor] = None
+                             ) -> Tensor:
+        """Any family: per-anchor positive and negative similarities.
+
+        Args:
+            pos (Tensor): ``(M,)`` or ``(M, 1)`` cosine similarity of each
+                anchor with its positive.
+            neg (Tensor): ``(M, K)`` cosine similarities with the negatives
+                (a queue, the other rows of the batch, dense keys...).
+            neg_mask (Tensor, optional): ``(M, K)`` bool, ``True`` where
+                ``neg`` holds a negative of the anchor. Defaults to all.
+            candidate_mask (Tensor, optional): ``(M, K)`` bool, where FNSD
+                may pick. Defaults to ``neg_mask``.
+
+        Returns:
+            Tensor: The scalar loss. :attr:`last_stats` then holds
+            ``num_calibrated``, ``gate_pass_rate``, ``mean_gap`` (cosine gap
+            of the picked pairs) and ``pairs``, the ``(P, 2)`` (row, column)
+            indices of the calibrated pairs.
+        """
+        pos = pos.reshape(-1)
+        if neg.dim() != 2 or neg.size(0) != pos.numel():
+            raise ValueError(f'neg must be (M, K) with M={pos.numel()}, '
+                             f'but got shape {tuple(neg.shape)}')
+        if candidate_mask is None:
+            candidate_mask = neg_mask
+        with torch.autocast(neg.device.type, enabled=False):
+            pos = self._compute_dtype(pos)
+            neg = self._compute_dtype(neg)
+            pos_logits = pos / self.temperature
+            neg_logits = neg / self.temperature
+            if neg_mask is not None:
+                neg_logits = neg_logits.masked_fill(~neg_mask, -math.inf)
+            log_denominator = torch.logaddexp(
+                pos_logits, torch.logsumexp(neg_logits, dim=1))
+            log_numerator = pos_logits
+            if self.confidence_weight > 0:
+                rows, cols = self._select(pos.detach(), neg.detach(),
+                                          candidate_mask)
+                # log(S_ip + alpha * sum_m S_im), relative to S_ip: only the
+                # picked entries are gathered, no (M, K) copy is made.
+                ratio = torch.exp(neg_logits[rows, cols] - pos_logits[rows])
+                extra = torch.zeros_like(pos_logits).index_add(
+                    0, rows, self.confidence_weight * ratio)
+                log_numerator = pos_logits + torch.log1p(extra)
+            else:
+                self.last_stats = self._stats(*[pos.new_zeros(0)] * 2,
+                                              pos.new_zeros(0, 2).long())
+            loss = (log_denominator - log_numerator).mean()
+        return self.loss_weight * loss
+
+    def _compute_dtype(self, x: Tensor) -> Tensor:
+        return x.double() if x.dtype == torch.float64 else x.float()
+
+    @torch.no_grad()
+    def _select(self, pos: Tensor, neg: Tensor,
+                candidate_mask: Optional[Tensor]):
+        """FNSD: the (row, column) indices of the pairs to calibrate."""
+        if self.selection == 'official':
+            gap = (torch.exp(neg / self.temperature) -
+                   torch.exp(pos / self.temperature)[:, None]).abs()
+        else:
+            gap = (neg - pos[:, None]).abs()
+            if self.max_gap is not None:
+                gap = gap.masked_fill(gap >= self.max_gap, math.inf)
+        if candidate_mask is not None:
+            gap = gap.masked_fill(~candidate_mask, math.inf)
+
+        if self.selection == 'official':
+            picked = (gap == gap.min()) & torch.isfinite(gap)
+        else:
+            k = min(self.num_candidates, gap.size(1))
+            values, cols = gap.topk(k, dim=1, largest=False)
+            picked = torch.zeros_like(gap, dtype=torch.bool).scatter_(
+                1, cols, torch.isfinite(values))
+        rows, cols = picked.nonzero(as_tuple=True)
+        passed = pos[rows] >= self.positive_threshold
+        cosine_gap = (neg[rows, cols] - pos[rows]).abs()
+        self.last_stats = self._stats(
+            passed, cosine_gap,
+            torch.stack([rows[passed], cols[passed]], dim=1))
+        return rows[passed], cols[passed]
+
+    @staticmethod
+    def _stats(passed: Tensor, cosine_gap: Tensor,
+               pairs: Tensor) -> Dict[str, Tensor]:
+        """Diagnostics of one selection (tensors, no host sync)."""
+        picked = passed.numel()
+        zero = cosine_gap.new_zeros(())
+        return dict(
+            num_calibrated=passed.sum().to(cosine_gap.dtype),
+            gate_pass_rate=passed.to(cosine_gap.dtype).mean()
+            if picked else zero,
+            mean_gap=cosine_gap.mean() if picked else zero,
+            pairs=pairs)
