@@ -1,1 +1,1 @@
-from . import algorithms, losses  # noqa: F401
+from . import algorithms, heads, losses  # noqa: F401

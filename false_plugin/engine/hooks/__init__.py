@@ -1,1 +1,3 @@
+from .fns_precision_hook import FNSPrecisionHook
 
+__all__ = ['FNSPrecisionHook']

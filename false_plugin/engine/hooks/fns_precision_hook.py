@@ -1,0 +1,73 @@
+"""FNS precision: do the picked false negatives share their anchor's class?"""
+import math
+from typing import Optional, Sequence
+
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+from mmselfsup.registry import HOOKS
+
+
+@HOOKS.register_module()
+class FNSPrecisionHook(Hook):
+    """Report the precision of FNSD against per-image dominant labels.
+
+    A FALSE algorithm records, for each batch, how many of its calibrated
+    pairs have both images' ``dominant_label`` known, how many of those share
+    it, and the chance rate of sharing it. This hook accumulates them and
+    writes, through the message hub (so they reach the log and every
+    visualisation backend):
+
+    - ``train/fns_precision``: shared / known picked pairs, since the start;
+    - ``train/fns_chance``: the chance rate, averaged over the same batches;
+    - ``train/fns_pairs``: the number of picked pairs counted.
+
+    Batches without known labels are not counted.
+
+    Args:
+        interval (int): Log every ``interval`` iterations. Defaults to 1.
+    """
+
+    priority = 'LOW'
+
+    def __init__(self, interval: int = 1) -> None:
+        self.interval = interval
+        self.num_same = 0
+        self.num_known = 0
+        self.chance_sum = 0.0
+        self.chance_batches = 0
+
+    def after_train_iter(self,
+                         runner,
+                         batch_idx: int,
+                         data_batch: Optional[dict] = None,
+                         outputs: Optional[Sequence] = None) -> None:
+        model = runner.model.module if is_model_wrapper(
+            runner.model) else runner.model
+        record = getattr(model, 'fns_record', None)
+        if not record:
+            return
+        self.num_same += record['num_same']
+        self.num_known += record['num_known']
+        if not math.isnan(record['chance']):
+            self.chance_sum += record['chance']
+            self.chance_batches += 1
+        if self.every_n_train_iters(runner, self.interval):
+            for key, value in self.summary().items():
+                runner.message_hub.update_scalar(f'train/fns_{key}', value)
+
+    def after_train_epoch(self, runner) -> None:
+        summary = self.summary()
+        runner.logger.info(
+            f'FNS precision: {summary["precision"]:.4f} over '
+            f'{summary["pairs"]} picked pairs with known labels '
+            f'(chance {summary["chance"]:.4f})')
+
+    def summary(self) -> dict:
+        """Precision, chance and the number of pairs counted so far."""
+        nan = float('nan')
+        return dict(
+            precision=self.num_same / self.num_known
+            if self.num_known else nan,
+            chance=self.chance_sum / self.chance_batches
+            if self.chance_batches else nan,
+            pairs=self.num_known)

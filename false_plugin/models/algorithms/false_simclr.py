@@ -1,0 +1,74 @@
+"""SimCLR with the FALSE loss."""
+from typing import Dict, List, Optional
+
+import torch
+from mmselfsup.models.algorithms import SimCLR
+from mmselfsup.models.utils import GatherLayer
+from mmselfsup.registry import MODELS
+from mmselfsup.structures import SelfSupDataSample
+
+from .fns_utils import diagnostics, fns_record, gather_labels, image_labels
+
+
+@MODELS.register_module()
+class FALSESimCLR(SimCLR):
+    """SimCLR whose InfoNCE is replaced by :class:`FNCCLoss`.
+
+    Encoders and the gathering of embeddings across processes stay
+    upstream's. The rows gathered from all processes are put in the FNCC
+    layout, ``[view1 of images 0..N-1, view2 of images 0..N-1]`` with images
+    in rank order, so a batch split over processes gives the same loss and
+    the same calibrated pairs as the whole batch in one process.
+
+    Args:
+        backbone (dict): Config of the backbone.
+        neck (dict): Config of the projection neck.
+        head (dict): Config of the upstream head; only its ``temperature``
+            is used (as the FNCC default).
+        fncc (dict, optional): The FALSE keys, the arguments of
+            :class:`FNCCLoss` (``confidence_weight``, ``positive_threshold``,
+            ``selection``, ``num_candidates``, ``max_gap``, ``temperature``).
+        **kwargs: Other arguments of ``SimCLR``.
+    """
+
+    def __init__(self,
+                 backbone: dict,
+                 neck: dict,
+                 head: dict,
+                 fncc: Optional[dict] = None,
+                 **kwargs) -> None:
+        super().__init__(backbone=backbone, neck=neck, head=head, **kwargs)
+        fncc = dict(fncc or {})
+        fncc.setdefault('temperature', head.get('temperature', 0.1))
+        self.fncc = MODELS.build(dict(type='FNCCLoss', **fncc))
+        #: FNS precision counts of the last batch (see FNSPrecisionHook).
+        self.fns_record: Dict[str, float] = {}
+
+    def loss(self, inputs: List[torch.Tensor],
+             data_samples: List[SelfSupDataSample],
+             **kwargs) -> Dict[str, torch.Tensor]:
+        """The forward function in training.
+
+        Args:
+            inputs (List[torch.Tensor]): The two views, each ``(n, C, H, W)``.
+            data_samples (List[SelfSupDataSample]): The samples; their
+                ``dominant_label`` (if any) feeds the FNS precision.
+
+        Returns:
+            Dict[str, torch.Tensor]: ``loss`` and the FNSD diagnostics.
+        """
+        assert isinstance(inputs, list) and len(inputs) == 2
+        num_local = inputs[0].size(0)
+        z = self.neck(self.backbone(torch.cat(inputs)))[0]  # (2n, d)
+        z = z.view(2, num_local, -1).transpose(0, 1)  # (n, 2, d)
+        z = torch.cat(GatherLayer.apply(z.contiguous()))  # (N, 2, d)
+        z = z.transpose(0, 1).reshape(-1, z.size(2))  # (2N, d)
+        loss = self.fncc(z)
+
+        stats = self.fncc.last_stats
+        labels = gather_labels(image_labels(data_samples, z.device))
+        images = stats['pairs'] % labels.numel()
+        self.fns_record = fns_record(labels[images[:, 0]],
+                                     labels[images[:, 1]], labels, labels,
+                                     same_population=True)
+        return dict(loss=loss, **diagnostics(stats, 'fnsd'))

@@ -1,0 +1,3 @@
+from .fncc_head import FNCCHead
+
+__all__ = ['FNCCHead']

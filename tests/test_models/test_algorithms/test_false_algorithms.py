@@ -1,0 +1,110 @@
+"""The three FALSE algorithms on a tiny ResNet-18 batch."""
+import copy
+
+import pytest
+import torch
+from mmengine.registry import DefaultScope
+from mmselfsup.registry import MODELS
+from mmselfsup.structures import SelfSupDataSample
+
+BACKBONE = dict(type='ResNet', depth=18, in_channels=3, out_indices=[4],
+                norm_cfg=dict(type='BN'))
+HEAD = dict(type='ContrastiveHead', loss=dict(type='mmcls.CrossEntropyLoss'),
+            temperature=0.2)
+FNCC = dict(confidence_weight=1.0, positive_threshold=-1.0)
+
+MODELS_CFG = {
+    'FALSESimCLR':
+    dict(
+        type='FALSESimCLR',
+        backbone=BACKBONE,
+        neck=dict(type='NonLinearNeck', in_channels=512, hid_channels=32,
+                  out_channels=16, num_layers=2, with_avg_pool=True,
+                  norm_cfg=dict(type='BN1d')),
+        head=HEAD,
+        fncc=FNCC),
+    'FALSEMoCo':
+    dict(
+        type='FALSEMoCo',
+        queue_len=16,
+        feat_dim=16,
+        backbone=BACKBONE,
+        neck=dict(type='MoCoV2Neck', in_channels=512, hid_channels=32,
+                  out_channels=16, with_avg_pool=True),
+        head=HEAD,
+        fncc=FNCC),
+    'FALSEDenseCL':
+    dict(
+        type='FALSEDenseCL',
+        queue_len=16,
+        feat_dim=16,
+        backbone=BACKBONE,
+        neck=dict(type='DenseCLNeck', in_channels=512, hid_channels=32,
+                  out_channels=16, num_grid=None),
+        head=HEAD,
+        fncc=FNCC),
+}
+
+
+def _batch(num=4, labels=(0, 1, 0, 2)):
+    gen = torch.Generator().manual_seed(0)
+    inputs = [torch.randn(num, 3, 32, 32, generator=gen) for _ in range(2)]
+    samples = []
+    for label in labels[:num]:
+        sample = SelfSupDataSample()
+        sample.set_metainfo(dict(dominant_label=label))
+        samples.append(sample)
+    return inputs, samples
+
+
+@pytest.mark.parametrize('name', sorted(MODELS_CFG))
+def test_loss_and_diagnostics(name):
+    with DefaultScope.overwrite_default_scope('mmselfsup'):
+        model = MODELS.build(copy.deepcopy(MODELS_CFG[name]))
+    inputs, samples = _batch()
+    losses = model.loss(inputs, samples)
+    total = sum(v for k, v in losses.items() if 'loss' in k)
+    assert torch.isfinite(total)
+    total.backward()
+    assert model.backbone.conv1.weight.grad.abs().sum() > 0
+
+    prefixes = (['fnsd_single', 'fnsd_dense']
+                if name == 'FALSEDenseCL' else ['fnsd'])
+    for prefix in prefixes:
+        for key in ('num_calibrated', 'gate_pass_rate', 'mean_gap'):
+            value = losses[f'{prefix}_{key}']
+            assert value.dtype == torch.float32 and value.dim() == 0
+        # The gate is open (T = -1): the official mode picks at least one.
+        assert losses[f'{prefix}_num_calibrated'] >= 1
+        assert losses[f'{prefix}_gate_pass_rate'] == 1
+    record = model.fns_record
+    assert 0 <= record['num_same'] <= record['num_known']
+
+
+def test_baseline_and_false_differ_only_in_the_loss():
+    """alpha = 0 gives upstream SimCLR's loss on the same weights."""
+    cfg = copy.deepcopy(MODELS_CFG['FALSESimCLR'])
+    cfg['fncc'] = dict(confidence_weight=0.0)
+    baseline_cfg = {k: v for k, v in cfg.items() if k != 'fncc'}
+    baseline_cfg['type'] = 'SimCLR'
+    with DefaultScope.overwrite_default_scope('mmselfsup'):
+        torch.manual_seed(0)
+        false_model = MODELS.build(cfg)
+        baseline = MODELS.build(baseline_cfg)
+    baseline.load_state_dict(false_model.state_dict())
+    false_model.eval()
+    baseline.eval()
+    inputs, samples = _batch()
+    torch.testing.assert_close(
+        false_model.loss(inputs, samples)['loss'],
+        baseline.loss(inputs, samples)['loss'])
+
+
+def test_moco_label_queue_follows_key_queue():
+    with DefaultScope.overwrite_default_scope('mmselfsup'):
+        model = MODELS.build(copy.deepcopy(MODELS_CFG['FALSEMoCo']))
+    inputs, samples = _batch()
+    model.loss(inputs, samples)
+    assert model.queue_labels[:4].tolist() == [0, 1, 0, 2]
+    assert int(model.queue_ptr) == 4
+    assert (model.queue_labels[4:] == -1).all()
