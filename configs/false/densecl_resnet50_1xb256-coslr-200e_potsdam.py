@@ -1,0 +1,15 @@
+# DenseCL baseline on Potsdam patches (upstream recipe, one GPU).
+_base_ = 'mmselfsup::selfsup/densecl/densecl_resnet50_8xb32-coslr-200e_in1k.py'
+
+custom_imports = dict(imports=['false_plugin'], allow_failed_imports=False)
+
+model = dict(queue_len=4096)
+
+train_dataloader = dict(
+    batch_size=256,
+    dataset=dict(
+        type='RSPatchDataset',
+        data_root='data/potsdam',
+        ann_file='',
+        data_prefix=dict(img_path='img_dir/train'),
+        img_suffix='.png'))

@@ -1,0 +1,73 @@
+"""Reading rasters with rasterio/GDAL, with errors that name the file."""
+from typing import Optional, Sequence, Tuple
+
+import numpy as np
+import rasterio
+from rasterio.errors import RasterioError
+from rasterio.windows import Window
+
+
+class RasterReadError(IOError):
+    """A raster could not be read; the message names the file and why."""
+
+
+def read_raster(path: str,
+                bands: Optional[Sequence[int]] = None,
+                window: Optional[Sequence[int]] = None,
+                dtype: str = 'float32'
+                ) -> Tuple[np.ndarray, Optional[np.ndarray]]:
+    """Read a raster (any GDAL format) as ``(H, W, C)``.
+
+    Args:
+        path (str): The file.
+        bands (Sequence[int], optional): 1-based band indices; all bands in
+            file order if None.
+        window (Sequence[int], optional): ``(col_off, row_off, width,
+            height)`` in pixels; the whole raster if None.
+        dtype (str): Output dtype; values are not rescaled.
+
+    Returns:
+        tuple: The ``(H, W, C)`` array and, when the file declares nodata,
+        an ``(H, W)`` bool mask, True where any read band is nodata (else
+        None).
+
+    Raises:
+        RasterReadError: If GDAL cannot open or read the file, if a band
+            index is out of range, or if the window leaves the raster.
+    """
+    try:
+        with rasterio.open(path) as src:
+            if bands is None:
+                bands = list(range(1, src.count + 1))
+            bad = [b for b in bands if not 1 <= b <= src.count]
+            if bad:
+                raise RasterReadError(
+                    f'{path}: has {src.count} band(s), but bands {list(bands)} '
+                    f'were requested ({bad} out of range)')
+            win = None
+            if window is not None:
+                win = Window(*window)
+                if (win.col_off < 0 or win.row_off < 0
+                        or win.col_off + win.width > src.width
+                        or win.row_off + win.height > src.height):
+                    raise RasterReadError(
+                        f'{path}: window {tuple(window)} is outside the '
+                        f'{src.width}x{src.height} raster')
+            data = src.read(list(bands), window=win)
+            nodata = src.nodata
+    except RasterioError as err:
+        raise RasterReadError(f'{path}: cannot be read by GDAL: {err}') from err
+    mask = None
+    if nodata is not None:
+        mask = np.any(
+            np.isnan(data) if np.isnan(nodata) else data == nodata, axis=0)
+    return np.ascontiguousarray(data.transpose(1, 2, 0).astype(dtype)), mask
+
+
+def raster_size(path: str) -> Tuple[int, int, int]:
+    """``(width, height, band count)`` of a raster."""
+    try:
+        with rasterio.open(path) as src:
+            return src.width, src.height, src.count
+    except RasterioError as err:
+        raise RasterReadError(f'{path}: cannot be read by GDAL: {err}') from err

@@ -1,0 +1,204 @@
+"""Unlabelled remote-sensing data for self-supervised pretraining."""
+import os
+import os.path as osp
+from typing import List, Optional, Sequence
+
+import numpy as np
+import rasterio
+from mmengine.dataset import BaseDataset
+from mmselfsup.registry import DATASETS
+
+from .raster_io import RasterReadError, read_raster
+
+#: Label of a patch without any valid labelled pixel.
+UNKNOWN_LABEL = -1
+
+
+def dominant_label(label: np.ndarray, ignore_index: int = 255) -> int:
+    """The most frequent class of a label patch, ignoring ``ignore_index``.
+
+    Returns:
+        int: The class, or :data:`UNKNOWN_LABEL` if no pixel is labelled.
+    """
+    valid = label[label != ignore_index]
+    if valid.size == 0:
+        return UNKNOWN_LABEL
+    return int(np.bincount(valid.ravel().astype(np.int64)).argmax())
+
+
+class _DominantLabelMixin:
+    """Adds ``dominant_label`` to samples that have a label file."""
+
+    ignore_index = 255
+
+    def get_data_info(self, idx: int) -> dict:
+        info = super().get_data_info(idx)
+        label = UNKNOWN_LABEL
+        if info.get('seg_map_path'):
+            seg, _ = read_raster(info['seg_map_path'], [1], info.get('window'),
+                                 dtype='int64')
+            label = dominant_label(seg[..., 0], self.ignore_index)
+        info['dominant_label'] = label
+        return info
+
+
+@DATASETS.register_module()
+class RSPatchDataset(_DominantLabelMixin, BaseDataset):
+    """Patches in a folder, for pretraining; labels are not used to train.
+
+    When ``data_prefix`` has a ``seg_map_path``, each sample gets the
+    ``dominant_label`` of its label patch (for the FNS precision hook).
+
+    Args:
+        data_root (str): The dataset root.
+        data_prefix (dict): ``img_path`` (and optionally ``seg_map_path``)
+            folders, relative to ``data_root``.
+        ann_file (str): Optional list of patch stems (one per line); all
+            images of the folder if empty.
+        img_suffix (str): Suffix of the images. Defaults to ``'.png'``.
+        seg_map_suffix (str): Suffix of the labels. Defaults to ``'.png'``.
+        ignore_index (int): Unlabelled value in labels. Defaults to 255.
+        **kwargs: Other arguments of ``BaseDataset`` (``pipeline``...).
+    """
+
+    def __init__(self,
+                 data_root: str = '',
+                 data_prefix: dict = dict(img_path=''),
+                 ann_file: str = '',
+                 img_suffix: str = '.png',
+                 seg_map_suffix: str = '.png',
+                 ignore_index: int = 255,
+                 **kwargs) -> None:
+        self.img_suffix = img_suffix
+        self.seg_map_suffix = seg_map_suffix
+        self.ignore_index = ignore_index
+        super().__init__(
+            ann_file=ann_file,
+            data_root=data_root,
+            data_prefix=data_prefix,
+            **kwargs)
+
+    def load_data_list(self) -> List[dict]:
+        img_dir = self.data_prefix['img_path']
+        seg_dir = self.data_prefix.get('seg_map_path')
+        if self.ann_file:
+            with open(self.ann_file, encoding='utf-8') as f:
+                stems = [line.strip() for line in f if line.strip()]
+        else:
+            if not osp.isdir(img_dir):
+                raise FileNotFoundError(f'{img_dir}: no such folder')
+            stems = sorted(
+                name[:-len(self.img_suffix)] for name in os.listdir(img_dir)
+                if name.endswith(self.img_suffix))
+        if not stems:
+            raise ValueError(f'{self.ann_file or img_dir}: no '
+                             f'*{self.img_suffix} patches found')
+        return [
+            dict(
+                img_path=osp.join(img_dir, stem + self.img_suffix),
+                seg_map_path=osp.join(seg_dir, stem + self.seg_map_suffix)
+                if seg_dir else None) for stem in stems
+        ]
+
+
+@DATASETS.register_module()
+class RSTileSamplingDataset(_DominantLabelMixin, BaseDataset):
+    """Random windows drawn from large GeoTIFFs, without cutting them.
+
+    Sample ``i`` is a ``patch_size`` window of tile ``i % len(img_files)``
+    at a position drawn from a generator seeded with ``(seed, i)``, so the
+    windows are reproducible. A window is accepted when at least
+    ``min_valid_fraction`` of it is valid (not nodata, from GDAL's dataset
+    mask); ``LoadRSImageFromFile`` then reads only that window.
+
+    Args:
+        img_files (Sequence[str]): The tiles, relative to ``data_root``.
+        patch_size (int): Window size in pixels.
+        num_samples (int): Windows per epoch.
+        seg_map_files (Sequence[str], optional): Label rasters on the same
+            grids, for ``dominant_label`` (FNS precision) only.
+        region (Sequence[int], optional): ``(col_off, row_off, width,
+            height)``: draw windows inside this box only (e.g. to keep a
+            test region out of pretraining).
+        seed (int): Seed of the window positions. Defaults to 0.
+        min_valid_fraction (float): Defaults to 0.5.
+        max_tries (int): Draws per sample before giving up. Defaults to 100.
+        data_root (str): The dataset root.
+        ignore_index (int): Unlabelled value in labels. Defaults to 255.
+        **kwargs: Other arguments of ``BaseDataset`` (``pipeline``...).
+    """
+
+    def __init__(self,
+                 img_files: Sequence[str],
+                 patch_size: int,
+                 num_samples: int,
+                 seg_map_files: Optional[Sequence[str]] = None,
+                 region: Optional[Sequence[int]] = None,
+                 seed: int = 0,
+                 min_valid_fraction: float = 0.5,
+                 max_tries: int = 100,
+                 data_root: str = '',
+                 ignore_index: int = 255,
+                 **kwargs) -> None:
+        if seg_map_files is not None and len(seg_map_files) != len(img_files):
+            raise ValueError('seg_map_files must pair with img_files')
+        join = lambda p: osp.join(data_root, p)  # noqa: E731
+        self.img_files = [join(p) for p in img_files]
+        self.seg_map_files = ([join(p) for p in seg_map_files]
+                              if seg_map_files else None)
+        self.patch_size = patch_size
+        self.num_samples = num_samples
+        self.region = region
+        self.seed = seed
+        self.min_valid_fraction = min_valid_fraction
+        self.max_tries = max_tries
+        self.ignore_index = ignore_index
+        super().__init__(data_root=data_root, **kwargs)
+
+    def _valid_mask(self, path: str) -> np.ndarray:
+        try:
+            with rasterio.open(path) as src:
+                mask = src.dataset_mask() > 0
+        except rasterio.errors.RasterioError as err:
+            raise RasterReadError(
+                f'{path}: cannot be read by GDAL: {err}') from err
+        col, row, width, height = self.region or (0, 0, mask.shape[1],
+                                                  mask.shape[0])
+        if (width < self.patch_size or height < self.patch_size
+                or col + width > mask.shape[1]
+                or row + height > mask.shape[0]):
+            raise ValueError(
+                f'{path}: region {(col, row, width, height)} does not hold a '
+                f'{self.patch_size}px window in the {mask.shape[1]}x'
+                f'{mask.shape[0]} raster')
+        return mask
+
+    def load_data_list(self) -> List[dict]:
+        masks = [self._valid_mask(p) for p in self.img_files]
+        size = self.patch_size
+        data_list = []
+        for i in range(self.num_samples):
+            tile = i % len(self.img_files)
+            mask = masks[tile]
+            col0, row0, width, height = self.region or (0, 0, mask.shape[1],
+                                                        mask.shape[0])
+            rng = np.random.default_rng([self.seed, i])
+            for _ in range(self.max_tries):
+                col = int(rng.integers(col0, col0 + width - size + 1))
+                row = int(rng.integers(row0, row0 + height - size + 1))
+                valid = mask[row:row + size, col:col + size].mean()
+                if valid >= self.min_valid_fraction:
+                    break
+            else:
+                raise ValueError(
+                    f'{self.img_files[tile]}: no {size}px window with at '
+                    f'least {self.min_valid_fraction:.0%} valid pixels in '
+                    f'{self.max_tries} draws (region {self.region}); the '
+                    'region may be all nodata')
+            data_list.append(
+                dict(
+                    img_path=self.img_files[tile],
+                    seg_map_path=self.seg_map_files[tile]
+                    if self.seg_map_files else None,
+                    window=(col, row, size, size)))
+        return data_list

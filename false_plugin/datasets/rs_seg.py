@@ -1,0 +1,111 @@
+"""Segmentation datasets of remote-sensing tiles (MMSeg)."""
+import os.path as osp
+from typing import Optional
+
+from mmseg.datasets import BaseSegDataset
+from mmseg.registry import DATASETS
+
+from .class_table import read_class_table
+
+
+@DATASETS.register_module()
+class RSSegDataset(BaseSegDataset):
+    """Any folder of image / index-label tiles, classes from a class table.
+
+    The class table (``name,index,r,g,b`` CSV, see
+    :func:`read_class_table`) lives in the dataset root. Labels are index
+    maps (0..K-1, 255 ignored) as written by the converters in
+    ``tools/dataset_converters``; ``ann_file`` may list the tile stems of a
+    split (one per line).
+
+    Args:
+        class_table (str): The class table, relative to ``data_root``
+            unless absolute. Defaults to ``'classes.csv'``.
+        img_suffix (str): Suffix of the images. Defaults to ``'.tif'``.
+        seg_map_suffix (str): Suffix of the labels. Defaults to ``'.tif'``.
+        data_root (str): The dataset root.
+        metainfo (dict, optional): Overrides of the table's metainfo.
+        **kwargs: Other arguments of ``BaseSegDataset``.
+    """
+
+    def __init__(self,
+                 class_table: str = 'classes.csv',
+                 img_suffix: str = '.tif',
+                 seg_map_suffix: str = '.tif',
+                 data_root: str = '',
+                 metainfo: Optional[dict] = None,
+                 **kwargs) -> None:
+        table = read_class_table(osp.join(data_root, class_table))
+        metainfo = dict(
+            classes=table.classes, palette=table.palette, **(metainfo or {}))
+        super().__init__(
+            img_suffix=img_suffix,
+            seg_map_suffix=seg_map_suffix,
+            data_root=data_root,
+            metainfo=metainfo,
+            reduce_zero_label=False,
+            **kwargs)
+
+
+@DATASETS.register_module()
+class XiangtanDataset(RSSegDataset):
+    """The Xiangtan dataset (FALSE paper), as a preset of RSSegDataset.
+
+    The dataset is not public and its class list is not published: the
+    classes come from the user's class table (``classes.csv`` in the dataset
+    root). Images are ``img_dir/{split}/*.tif``, labels index maps
+    ``ann_dir/{split}/*.png``.
+    """
+
+    def __init__(self, seg_map_suffix: str = '.png', **kwargs) -> None:
+        super().__init__(seg_map_suffix=seg_map_suffix, **kwargs)
+
+
+@DATASETS.register_module()
+class PotsdamRSDataset(BaseSegDataset):
+    """ISPRS Potsdam patches written by ``tools/dataset_converters/potsdam.py``.
+
+    Images are ``{tile}_{i}.png`` (RGB) or ``.tif`` (RGBIR, IRRG, 4-band
+    RGBIR read by ``LoadRSImageFromFile``); labels index PNGs with clutter as
+    class 5 and the black no-label colour as 255.
+    """
+    METAINFO = dict(
+        classes=('impervious_surface', 'building', 'low_vegetation', 'tree',
+                 'car', 'clutter'),
+        palette=[[255, 255, 255], [0, 0, 255], [0, 255, 255], [0, 255, 0],
+                 [255, 255, 0], [255, 0, 0]])
+
+    def __init__(self,
+                 img_suffix: str = '.png',
+                 seg_map_suffix: str = '.png',
+                 **kwargs) -> None:
+        super().__init__(
+            img_suffix=img_suffix,
+            seg_map_suffix=seg_map_suffix,
+            reduce_zero_label=False,
+            **kwargs)
+
+
+@DATASETS.register_module()
+class DeepGlobeLandCoverDataset(BaseSegDataset):
+    """DeepGlobe Land Cover patches written by
+    ``tools/dataset_converters/deepglobe.py``.
+
+    Images are ``{id}_{i}.jpg`` patches of ``{id}_sat.jpg``; labels index PNGs
+    with unknown (black) as 255.
+    """
+    METAINFO = dict(
+        classes=('urban', 'agriculture', 'rangeland', 'forest', 'water',
+                 'barren'),
+        palette=[[0, 255, 255], [255, 255, 0], [255, 0, 255], [0, 255, 0],
+                 [0, 0, 255], [255, 255, 255]])
+
+    def __init__(self,
+                 img_suffix: str = '.jpg',
+                 seg_map_suffix: str = '.png',
+                 **kwargs) -> None:
+        super().__init__(
+            img_suffix=img_suffix,
+            seg_map_suffix=seg_map_suffix,
+            reduce_zero_label=False,
+            **kwargs)
