@@ -2,11 +2,14 @@
 
 Same flags as ``tools/test.py`` of MMSegmentation::
 
-    python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out DIR]
-        [--show-dir DIR] [--cfg-options KEY=VALUE ...]
+    python tools/test.py CONFIG CHECKPOINT [--work-dir DIR]
+        [--show-dir DIR [--rgb-bands R G B]] [--cfg-options KEY=VALUE ...]
         [--launcher {none,pytorch,slurm}]
+
+The metrics are also written to ``WORK_DIR/metrics.json``.
 """
 import argparse
+import json
 import os
 import os.path as osp
 
@@ -22,10 +25,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--work-dir', help='the dir to save logs and metrics')
     parser.add_argument(
-        '--out', help='the dir to save the predicted label maps (PNG)')
-    parser.add_argument(
         '--show-dir',
         help='the dir to save image / ground truth / prediction overlays')
+    parser.add_argument(
+        '--rgb-bands',
+        type=int,
+        nargs=3,
+        help='1-based bands shown as R G B in the overlays (multispectral)')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -55,12 +61,20 @@ def main() -> None:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
     cfg.load_from = args.checkpoint
-    if args.out is not None:
-        cfg.test_evaluator['output_dir'] = args.out
-        cfg.test_evaluator['keep_results'] = True
+
+    if args.show_dir is not None:
+        cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
+            dict(
+                type='RSSegVisualizationHook',
+                out_dir=args.show_dir,
+                rgb_bands=args.rgb_bands)
+        ]
 
     runner = Runner.from_cfg(cfg)
-    runner.test()
+    metrics = runner.test()
+    # The metrics, machine-readable, beside the logs (tools/benchmark.py).
+    with open(osp.join(cfg.work_dir, 'metrics.json'), 'w') as f:
+        json.dump(metrics, f, indent=1)
 
 
 if __name__ == '__main__':

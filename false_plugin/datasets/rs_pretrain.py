@@ -30,13 +30,14 @@ class _DominantLabelMixin:
     """Adds ``dominant_label`` to samples that have a label file."""
 
     ignore_index = 255
+    cache_labels = False
 
     def get_data_info(self, idx: int) -> dict:
         info = super().get_data_info(idx)
         label = UNKNOWN_LABEL
         if info.get('seg_map_path'):
             seg, _ = read_raster(info['seg_map_path'], [1], info.get('window'),
-                                 dtype='int64')
+                                 dtype='int64', cache=self.cache_labels)
             label = dominant_label(seg[..., 0], self.ignore_index)
         info['dominant_label'] = label
         return info
@@ -109,7 +110,9 @@ class RSTileSamplingDataset(_DominantLabelMixin, BaseDataset):
     at a position drawn from a generator seeded with ``(seed, i)``, so the
     windows are reproducible. A window is accepted when at least
     ``min_valid_fraction`` of it is valid (not nodata, from GDAL's dataset
-    mask); ``LoadRSImageFromFile`` then reads only that window.
+    mask); ``LoadRSImageFromFile`` then reads only that window. Label
+    windows (for ``dominant_label``) are cut from label rasters kept in
+    memory.
 
     Args:
         img_files (Sequence[str]): The tiles, relative to ``data_root``.
@@ -153,6 +156,7 @@ class RSTileSamplingDataset(_DominantLabelMixin, BaseDataset):
         self.min_valid_fraction = min_valid_fraction
         self.max_tries = max_tries
         self.ignore_index = ignore_index
+        self.cache_labels = True
         super().__init__(data_root=data_root, **kwargs)
 
     def _valid_mask(self, path: str) -> np.ndarray:

@@ -26,19 +26,24 @@ class LoadRSImageFromFile(BaseTransform):
         nodata_value (float, optional): Value written into nodata pixels of
             ``img`` (e.g. 0, so that nodata does not dominate the batch
             statistics); left as in the file if None.
+        cache (bool): Keep whole rasters in memory and cut windows from
+            them (small scenes sampled many times). Defaults to False.
     """
 
     def __init__(self,
                  bands: Optional[Sequence[int]] = None,
                  window: Optional[Sequence[int]] = None,
-                 nodata_value: Optional[float] = None) -> None:
+                 nodata_value: Optional[float] = None,
+                 cache: bool = False) -> None:
         self.bands = list(bands) if bands is not None else None
         self.window = window
         self.nodata_value = nodata_value
+        self.cache = cache
 
     def transform(self, results: dict) -> dict:
         img, mask = read_raster(results['img_path'], self.bands,
-                                results.get('window', self.window))
+                                results.get('window', self.window),
+                                cache=self.cache)
         if mask is not None:
             if self.nodata_value is not None:
                 img[mask] = self.nodata_value
@@ -50,7 +55,8 @@ class LoadRSImageFromFile(BaseTransform):
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(bands={self.bands}, '
-                f'window={self.window}, nodata_value={self.nodata_value})')
+                f'window={self.window}, nodata_value={self.nodata_value}, '
+                f'cache={self.cache})')
 
 
 class LoadRSAnnotations(BaseTransform):

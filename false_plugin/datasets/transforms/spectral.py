@@ -19,9 +19,11 @@ class RSSpectralJitter(BaseTransform):
     multispectral imagery.
 
     Each band ``b`` becomes ``(x_b - m_b) * c_b + m_b * s_b`` with ``m_b``
-    the band mean over valid pixels, contrast ``c_b`` drawn from
+    the band mean of the view, contrast ``c_b`` drawn from
     ``[1 - contrast, 1 + contrast]`` and brightness ``s_b`` from
-    ``[1 - brightness, 1 + brightness]``. Nodata pixels keep their value.
+    ``[1 - brightness, 1 + brightness]``. Fill nodata at load time
+    (``LoadRSImageFromFile(nodata_value=...)``): geometric transforms do not
+    carry the nodata mask along.
 
     Args:
         brightness (float): Brightness jitter strength. Defaults to 0.4.
@@ -41,15 +43,13 @@ class RSSpectralJitter(BaseTransform):
         if np.random.rand() >= self.prob:
             return results
         img = results['img'].astype(np.float32)
-        valid = ~results.get('nodata_mask', np.zeros(img.shape[:2], bool))
         bands = img.shape[2]
-        mean = img[valid].mean(0) if valid.any() else np.zeros(bands)
+        mean = img.reshape(-1, bands).mean(0)
         contrast = np.random.uniform(1 - self.contrast, 1 + self.contrast,
                                      bands)
         brightness = np.random.uniform(1 - self.brightness,
                                        1 + self.brightness, bands)
         out = (img - mean) * contrast + mean * brightness
-        out[~valid] = img[~valid]
         results['img'] = out.astype(np.float32)
         return results
 

@@ -1,3 +1,4 @@
 from .fns_precision_hook import FNSPrecisionHook
+from .seg_visualization_hook import RSSegVisualizationHook
 
-__all__ = ['FNSPrecisionHook']
+__all__ = ['FNSPrecisionHook', 'RSSegVisualizationHook']

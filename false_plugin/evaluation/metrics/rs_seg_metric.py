@@ -1,0 +1,94 @@
+"""Segmentation metrics of the remote-sensing literature from one
+confusion matrix: mIoU, overall accuracy, Cohen's kappa, per-class IoU/F1."""
+from collections import OrderedDict
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+import torch
+from mmengine.evaluator import BaseMetric
+from mmengine.logging import print_log
+from mmseg.registry import METRICS
+from prettytable import PrettyTable
+
+
+def confusion_matrix(label: torch.Tensor, pred: torch.Tensor,
+                     num_classes: int, ignore_index: int) -> np.ndarray:
+    """``(K, K)`` counts, rows = ground truth, columns = prediction."""
+    keep = label != ignore_index
+    index = label[keep].long() * num_classes + pred[keep].long()
+    return torch.bincount(
+        index, minlength=num_classes**2).reshape(num_classes,
+                                                 num_classes).cpu().numpy()
+
+
+def metrics_from_confusion(cm: np.ndarray) -> Dict[str, np.ndarray]:
+    """IoU, F1 (per class), overall accuracy and Cohen's kappa.
+
+    IoU_c = TP / (TP + FP + FN) and F1_c = 2 TP / (2 TP + FP + FN) are NaN
+    for a class absent from both ground truth and prediction. Kappa is
+    (p_o - p_e) / (1 - p_e) with p_o the overall accuracy and p_e the
+    agreement expected from the row and column marginals.
+    """
+    cm = cm.astype(np.float64)
+    total = cm.sum()
+    tp = np.diag(cm)
+    fp = cm.sum(0) - tp
+    fn = cm.sum(1) - tp
+    with np.errstate(invalid='ignore', divide='ignore'):
+        iou = tp / (tp + fp + fn)
+        f1 = 2 * tp / (2 * tp + fp + fn)
+    overall = tp.sum() / total if total else np.nan
+    expected = (cm.sum(0) * cm.sum(1)).sum() / total**2 if total else np.nan
+    kappa = ((overall - expected) / (1 - expected)
+             if total and expected != 1 else np.nan)
+    return dict(iou=iou, f1=f1, overall_accuracy=overall, kappa=kappa)
+
+
+@METRICS.register_module()
+class RSSegMetric(BaseMetric):
+    """mIoU, OA, kappa, mF1 and per-class IoU/F1 (percent, like IoUMetric).
+
+    Pixels whose ground truth is ``ignore_index`` are not counted. The
+    means are over the classes present in ground truth or prediction.
+
+    Args:
+        ignore_index (int): Ignored label value. Defaults to 255.
+        collect_device (str): Device to gather results on. Defaults to
+            ``'cpu'``.
+        prefix (str, optional): Prefix of the metric names.
+    """
+
+    def __init__(self,
+                 ignore_index: int = 255,
+                 collect_device: str = 'cpu',
+                 prefix: Optional[str] = None,
+                 **kwargs) -> None:
+        super().__init__(collect_device=collect_device, prefix=prefix)
+        self.ignore_index = ignore_index
+
+    def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
+        num_classes = len(self.dataset_meta['classes'])
+        for sample in data_samples:
+            pred = sample['pred_sem_seg']['data'].squeeze()
+            label = sample['gt_sem_seg']['data'].squeeze().to(pred)
+            self.results.append(
+                confusion_matrix(label, pred, num_classes, self.ignore_index))
+
+    def compute_metrics(self, results: List[np.ndarray]) -> Dict[str, float]:
+        cm = np.sum(results, axis=0)
+        scores = metrics_from_confusion(cm)
+        classes = self.dataset_meta['classes']
+        table = PrettyTable(['Class', 'IoU', 'F1'])
+        for name, iou, f1 in zip(classes, scores['iou'], scores['f1']):
+            table.add_row([name, f'{iou * 100:.2f}', f'{f1 * 100:.2f}'])
+        print_log('per class results:\n' + table.get_string(), 'current')
+
+        metrics = OrderedDict(
+            mIoU=float(np.nanmean(scores['iou']) * 100),
+            OA=float(scores['overall_accuracy'] * 100),
+            Kappa=float(scores['kappa'] * 100),
+            mF1=float(np.nanmean(scores['f1']) * 100))
+        for name, iou, f1 in zip(classes, scores['iou'], scores['f1']):
+            metrics[f'IoU.{name}'] = float(iou * 100)
+            metrics[f'F1.{name}'] = float(f1 * 100)
+        return metrics

@@ -1,0 +1,55 @@
+"""RSSegMetric against a confusion matrix counted by hand."""
+import math
+
+import pytest
+import torch
+from mmengine.structures import PixelData
+from mmseg.structures import SegDataSample
+
+from false_plugin.evaluation.metrics import RSSegMetric
+
+# 3 classes, 255 ignored. Ground truth / prediction, 2 x 5 pixels:
+GT = [[0, 0, 1, 1, 255], [2, 2, 0, 1, 255]]
+PRED = [[0, 1, 1, 1, 2], [2, 0, 0, 1, 0]]
+# Counted by hand over the 8 non-ignored pixels (rows gt, cols pred):
+#        p0 p1 p2
+#   g0 [  2, 1, 0 ]   (0,0) (0,1)->1 (1,2)->0
+#   g1 [  0, 3, 0 ]
+#   g2 [  1, 0, 1 ]
+# IoU0 = 2 / (3 + 3 - 2) = 0.5, IoU1 = 3 / (3 + 4 - 3) = 0.75,
+# IoU2 = 1 / (2 + 1 - 1) = 0.5; OA = 6 / 8 = 0.75.
+# F1: 2*2/(3+3) = 2/3, 2*3/(3+4) = 6/7, 2*1/(2+1) = 2/3.
+# p_e = (3*3 + 3*4 + 2*1) / 64 = 23/64; kappa = (0.75 - 23/64) / (41/64)
+#     = 25/41.
+
+
+def _sample(gt, pred):
+    sample = SegDataSample()
+    sample.gt_sem_seg = PixelData(data=torch.tensor([gt]))
+    sample.pred_sem_seg = PixelData(data=torch.tensor([pred]))
+    return sample.to_dict()
+
+
+def test_metric_against_hand_counts():
+    metric = RSSegMetric()
+    metric.dataset_meta = dict(classes=('a', 'b', 'c'))
+    # Two images (one row each) to exercise accumulation.
+    metric.process({}, [_sample([GT[0]], [PRED[0]])])
+    metric.process({}, [_sample([GT[1]], [PRED[1]])])
+    result = metric.evaluate(2)
+    assert result['mIoU'] == pytest.approx(100 * (0.5 + 0.75 + 0.5) / 3)
+    assert result['OA'] == pytest.approx(75.0)
+    assert result['Kappa'] == pytest.approx(100 * 25 / 41)
+    assert result['IoU.b'] == pytest.approx(75.0)
+    assert result['F1.a'] == pytest.approx(100 * 2 / 3)
+    assert result['F1.b'] == pytest.approx(100 * 6 / 7)
+    assert result['mF1'] == pytest.approx(100 * (2 / 3 + 6 / 7 + 2 / 3) / 3)
+
+
+def test_absent_class_is_left_out_of_the_means():
+    metric = RSSegMetric()
+    metric.dataset_meta = dict(classes=('a', 'b', 'c', 'd'))
+    metric.process({}, [_sample(GT, PRED)])
+    result = metric.evaluate(1)
+    assert math.isnan(result['IoU.d'])
+    assert result['mIoU'] == pytest.approx(100 * (0.5 + 0.75 + 0.5) / 3)

@@ -1,0 +1,136 @@
+"""The demo (``make demo``): SimCLR vs FALSE-SimCLR on a real Landsat scene.
+
+    python tools/demo.py [--seeds 0 1 2]
+
+Everything is written to ``work_dirs/demo/`` (the demo configs read the
+patches from ``work_dirs/demo/data``).
+
+1. Cuts the demo scene (``data/demo``) into 64 px patches with
+   ``tools/dataset_converters/geotiff.py``: a training region (columns
+   0-287) and a held-out test region (columns 320-488); no test patch
+   overlaps a training patch, and the 32 px gap keeps them apart.
+   ``tools/make_split.py`` draws the labelled fraction (25%) of the
+   training patches. Pretraining draws unlabelled windows from the whole
+   scene.
+2. Runs ``tools/benchmark.py configs/demo/benchmark_raleigh.py``: SimCLR,
+   FALSE-SimCLR (official and per-anchor selection) and a random-init
+   encoder; pretraining, backbone extraction, frozen-encoder DeepLabV3+
+   fine-tuning and test, for each seed. Finished stages are skipped.
+3. Writes ``predictions.png``: the test region in true colour, its
+   land-cover map and each method's prediction (first seed).
+"""
+import argparse
+import os
+import os.path as osp
+import subprocess
+import sys
+import time
+
+import cv2
+import numpy as np
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path[:0] = [ROOT, osp.join(ROOT, 'tools')]
+
+from benchmark import slug  # noqa: E402
+
+from false_plugin.datasets import read_class_table, read_raster  # noqa: E402
+from false_plugin.engine.hooks.seg_visualization_hook import (  # noqa: E402
+    colorize, stretch)
+
+IMAGE = 'data/demo/landsat_raleigh.tif'
+LABEL = 'data/demo/landcover_raleigh.tif'
+CLASSES = 'data/demo/classes.csv'
+SPEC = 'configs/demo/benchmark_raleigh.py'
+WORK_DIR = 'work_dirs/demo'
+PATCH = 64
+TRAIN_REGION = (0, 0, 288, 443)
+TEST_REGION = (320, 0, 169, 443)
+FRACTION = 0.25
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
+    return parser.parse_args()
+
+
+def run(*args: str) -> None:
+    env = dict(os.environ)
+    env['PYTHONPATH'] = ROOT + os.pathsep + env.get('PYTHONPATH', '')
+    subprocess.run([sys.executable, *args], cwd=ROOT, env=env, check=True)
+
+
+def prepare_data(data_root: str) -> None:
+    print('[demo] cutting the scene into training and test patches',
+          flush=True)
+    converter = 'tools/dataset_converters/geotiff.py'
+    common = ['--patch-size', str(PATCH), '--class-table', CLASSES]
+    run(converter, IMAGE, LABEL, data_root, '--split', 'train', '--stride',
+        str(PATCH // 2), '--region', *map(str, TRAIN_REGION), *common)
+    run(converter, IMAGE, LABEL, data_root, '--split', 'test', '--stride',
+        str(PATCH), '--region', *map(str, TEST_REGION), *common)
+    run('tools/make_split.py', data_root, '--suffix', '.tif', '--fractions',
+        str(FRACTION))
+
+
+def prediction_figure(work_dir: str, seed: int) -> str:
+    """Test region: true colour | land cover | each method's prediction."""
+    from mmengine.config import Config
+    spec = Config.fromfile(osp.join(ROOT, SPEC))
+    palette = read_class_table(osp.join(ROOT, CLASSES)).palette
+    col0, row0, width, height = TEST_REGION
+    image, nodata = read_raster(osp.join(ROOT, IMAGE), [3, 2, 1],
+                                TEST_REGION)
+    label, _ = read_raster(osp.join(ROOT, LABEL), [1], TEST_REGION, 'uint8')
+    panels = [('true colour (3-2-1)', stretch(image, ~nodata)),
+              ('land cover', colorize(label[..., 0], palette))]
+    fraction = next(iter(spec.finetune['fractions']))
+    for method in spec.pretrain:
+        vis = osp.join(work_dir, 'finetune', slug(method['name']), fraction,
+                       f'seed{seed}', 'test', 'vis')
+        pred = np.full((height, width), 255, np.uint8)
+        for name in os.listdir(vis):
+            if name.endswith('_pred.png'):
+                row, col = map(int, name[:-len('_pred.png')].split('_')[-2:])
+                patch = cv2.imread(osp.join(vis, name), cv2.IMREAD_UNCHANGED)
+                pred[row - row0:row - row0 + PATCH,
+                     col - col0:col - col0 + PATCH] = patch
+        panels.append((method['name'], colorize(pred, palette)))
+
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, len(panels), figsize=(2.6 * len(panels), 4))
+    for ax, (title, panel) in zip(axes, panels):
+        ax.imshow(panel, interpolation='nearest')
+        ax.set_title(title, fontsize=8)
+        ax.axis('off')
+    names = read_class_table(osp.join(ROOT, CLASSES)).classes
+    handles = [
+        plt.Rectangle((0, 0), 1, 1, color=np.array(c) / 255) for c in palette
+    ]
+    fig.legend(handles, names, loc='lower center', ncol=len(names),
+               fontsize=8)
+    fig.suptitle(f'Held-out test region, seed {seed} (frozen encoder, '
+                 f'{FRACTION:.0%} of the training patches labelled)',
+                 fontsize=9)
+    path = osp.join(work_dir, 'predictions.png')
+    fig.savefig(path, dpi=110, bbox_inches='tight')
+    plt.close(fig)
+    return path
+
+
+def main() -> None:
+    args = parse_args()
+    start = time.time()
+    prepare_data(osp.join(WORK_DIR, 'data'))
+    run('tools/benchmark.py', SPEC, '--work-dir', WORK_DIR, '--seeds',
+        *map(str, args.seeds))
+    figure = prediction_figure(osp.join(ROOT, WORK_DIR), args.seeds[0])
+    print(f'[demo] predictions: {figure}')
+    print(f'[demo] finished in {(time.time() - start) / 60:.1f} min')
+
+
+if __name__ == '__main__':
+    main()
