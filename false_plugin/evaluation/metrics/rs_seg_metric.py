@@ -13,9 +13,23 @@ from prettytable import PrettyTable
 
 def confusion_matrix(label: torch.Tensor, pred: torch.Tensor,
                      num_classes: int, ignore_index: int) -> np.ndarray:
-    """``(K, K)`` counts, rows = ground truth, columns = prediction."""
+    """``(K, K)`` counts, rows = ground truth, columns = prediction.
+
+    Pixels whose label is ``ignore_index`` are not counted.
+
+    Raises:
+        ValueError: If a counted label or prediction is not in ``[0, K)``.
+    """
     keep = label != ignore_index
-    index = label[keep].long() * num_classes + pred[keep].long()
+    label, pred = label[keep].long(), pred[keep].long()
+    for name, values in (('label', label), ('prediction', pred)):
+        if values.numel() and (values.min() < 0
+                               or values.max() >= num_classes):
+            raise ValueError(
+                f'{name} values {sorted(values.unique().tolist())} are not '
+                f'all in [0, {num_classes}) (the dataset has {num_classes} '
+                f'classes; ignore_index is {ignore_index})')
+    index = label * num_classes + pred
     return torch.bincount(
         index, minlength=num_classes**2).reshape(num_classes,
                                                  num_classes).cpu().numpy()
@@ -71,8 +85,13 @@ class RSSegMetric(BaseMetric):
         for sample in data_samples:
             pred = sample['pred_sem_seg']['data'].squeeze()
             label = sample['gt_sem_seg']['data'].squeeze().to(pred)
-            self.results.append(
-                confusion_matrix(label, pred, num_classes, self.ignore_index))
+            try:
+                cm = confusion_matrix(label, pred, num_classes,
+                                      self.ignore_index)
+            except ValueError as err:
+                raise ValueError(
+                    f'{sample.get("img_path", "a test image")}: {err}') from err
+            self.results.append(cm)
 
     def compute_metrics(self, results: List[np.ndarray]) -> Dict[str, float]:
         cm = np.sum(results, axis=0)

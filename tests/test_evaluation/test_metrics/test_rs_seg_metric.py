@@ -53,3 +53,34 @@ def test_absent_class_is_left_out_of_the_means():
     result = metric.evaluate(1)
     assert math.isnan(result['IoU.d'])
     assert result['mIoU'] == pytest.approx(100 * (0.5 + 0.75 + 0.5) / 3)
+
+
+def test_ignore_index_is_configurable():
+    # ignore_index=2: the class-2 pixels of the ground truth drop out.
+    metric = RSSegMetric(ignore_index=2)
+    metric.dataset_meta = dict(classes=('a', 'b', 'c'))
+    gt = [[0, 0, 1, 1, 2], [2, 2, 0, 1, 2]]
+    metric.process({}, [_sample(gt, PRED)])
+    result = metric.evaluate(1)
+    # Counted by hand over the 6 pixels whose label is not 2:
+    #        p0 p1 p2
+    #   g0 [  2, 1, 0 ]   (0,0) (0,1)->1 (1,2)
+    #   g1 [  0, 3, 0 ]   (0,2) (0,3) (1,3)
+    # IoU0 = 2 / (3 + 2 - 2) = 2/3, IoU1 = 3 / (3 + 4 - 3) = 3/4, class c is
+    # neither labelled nor predicted on a counted pixel: NaN. OA = 5/6;
+    # p_e = (3*2 + 3*4) / 36 = 1/2, kappa = (5/6 - 1/2) / (1/2) = 2/3.
+    assert result['IoU.a'] == pytest.approx(100 * 2 / 3)
+    assert result['IoU.b'] == pytest.approx(75.0)
+    assert math.isnan(result['IoU.c'])
+    assert result['mIoU'] == pytest.approx(100 * (2 / 3 + 3 / 4) / 2)
+    assert result['OA'] == pytest.approx(100 * 5 / 6)
+    assert result['Kappa'] == pytest.approx(100 * 2 / 3)
+
+
+def test_label_outside_the_classes_is_refused():
+    metric = RSSegMetric()
+    metric.dataset_meta = dict(classes=('a', 'b'))
+    sample = _sample(GT, PRED)  # labels and predictions up to 2
+    sample['img_path'] = 'tile_7.tif'
+    with pytest.raises(ValueError, match=r'tile_7.tif: label values'):
+        metric.process({}, [sample])
