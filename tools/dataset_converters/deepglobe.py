@@ -1,0 +1,93 @@
+"""Convert DeepGlobe Land Cover (2448 px ``{id}_sat.jpg``/``{id}_mask.png``)
+to patches.
+
+    python tools/dataset_converters/deepglobe.py DEEPGLOBE_TRAIN_DIR
+        [-o data/deepglobe] [--patch-size 256] [--stride 256]
+        [--test-fraction 0.2] [--seed 0]
+
+Only the released training folder has masks, so its images are split into
+train and test by image (``--test-fraction``, seeded; the ids of each split
+are written to ``splits/{train,test}_images.txt``). Masks are binarised at 128
+per channel (the released PNGs are not exactly 0/255) and mapped to urban 0,
+agriculture 1, rangeland 2, forest 3, water 4, barren 5, unknown (black) 255.
+Image patches are JPEG (quality 95), like the source; labels index PNGs.
+Re-running skips finished images.
+"""
+import argparse
+import glob
+import os
+import os.path as osp
+import random
+import sys
+
+import cv2
+import numpy as np
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
+    osp.abspath(__file__)))))
+from false_plugin.datasets import (DeepGlobeLandCoverDataset,  # noqa: E402
+                                   read_raster)
+from false_plugin.datasets.color_labels import rgb_to_index  # noqa: E402
+from false_plugin.datasets.patching import TileConverter  # noqa: E402
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('train_dir', help='folder of *_sat.jpg / *_mask.png')
+    parser.add_argument('-o', '--out-dir', default='data/deepglobe')
+    parser.add_argument('--patch-size', type=int, default=256)
+    parser.add_argument('--stride', type=int, default=256)
+    parser.add_argument('--test-fraction', type=float, default=0.2)
+    parser.add_argument('--seed', type=int, default=0)
+    return parser.parse_args()
+
+
+def write_jpeg_atomically(path: str, image: np.ndarray) -> None:
+    tmp = path + '.part.jpg'
+    if not cv2.imwrite(tmp, image[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, 95]):
+        raise IOError(f'{path}: could not be written')
+    os.replace(tmp, path)
+
+
+def main() -> None:
+    args = parse_args()
+    ids = sorted(
+        osp.basename(p)[:-len('_sat.jpg')]
+        for p in glob.glob(osp.join(args.train_dir, '*_sat.jpg')))
+    if not ids:
+        raise SystemExit(f'{args.train_dir}: no *_sat.jpg images')
+    missing = [i for i in ids
+               if not osp.exists(osp.join(args.train_dir, f'{i}_mask.png'))]
+    if missing:
+        raise SystemExit(f'{args.train_dir}: no mask for {missing[:5]}')
+    test_ids = set(random.Random(args.seed).sample(
+        ids, round(args.test_fraction * len(ids))))
+    splits = dict(train=[i for i in ids if i not in test_ids],
+                  test=sorted(test_ids))
+    os.makedirs(osp.join(args.out_dir, 'splits'), exist_ok=True)
+    palette = [tuple(c) for c in DeepGlobeLandCoverDataset.METAINFO['palette']]
+    converter = TileConverter(args.out_dir, args.patch_size, args.stride)
+    for split, image_ids in splits.items():
+        with open(osp.join(args.out_dir, 'splits', f'{split}_images.txt'),
+                  'w') as f:
+            f.write('\n'.join(image_ids) + '\n')
+        for n, image_id in enumerate(image_ids, 1):
+            sat = osp.join(args.train_dir, f'{image_id}_sat.jpg')
+            mask = osp.join(args.train_dir, f'{image_id}_mask.png')
+
+            def load(sat=sat, mask=mask):
+                image, _ = read_raster(sat, dtype='uint8')
+                rgb, _ = read_raster(mask, [1, 2, 3], dtype='uint8')
+                return image, rgb_to_index(rgb, palette, [(0, 0, 0)], mask,
+                                           binarize=True)
+
+            done = converter.convert(split, image_id, sat, load, '.jpg',
+                                     write_jpeg_atomically)
+            print(f'[{split} {n}/{len(image_ids)}] {image_id}: '
+                  f'{"converted" if done else "already done"}', flush=True)
+        print(f'{split}: {converter.write_manifest(split, image_ids)} '
+              'patches')
+
+
+if __name__ == '__main__':
+    main()
