@@ -53,12 +53,10 @@ class XiangtanDataset(RSSegDataset):
 
     The dataset is not public and its class list is not published: the
     classes come from the user's class table (``classes.csv`` in the dataset
-    root). Images are ``img_dir/{split}/*.tif``, labels index maps
-    ``ann_dir/{split}/*.png``.
+    root). The tiles are cut by ``tools/dataset_converters/geotiff.py``:
+    ``img_dir/{split}/*.tif`` images and ``ann_dir/{split}/*.tif`` index
+    labels.
     """
-
-    def __init__(self, seg_map_suffix: str = '.png', **kwargs) -> None:
-        super().__init__(seg_map_suffix=seg_map_suffix, **kwargs)
 
 
 @DATASETS.register_module()
