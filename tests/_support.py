@@ -58,3 +58,18 @@ def run_repo_tool(args: Sequence[str],
             f'--- stdout ---\n{proc.stdout[-6000:]}\n'
             f'--- stderr ---\n{proc.stderr[-6000:]}')
     return proc
+
+
+def write_tif(path, array, nodata=None, dtype=None) -> str:
+    """Write ``(C, H, W)`` as a georeferenced GeoTIFF; returns the path."""
+    import numpy as np
+    import rasterio
+    from rasterio.transform import from_origin
+    array = np.asarray(array)
+    with rasterio.open(
+            path, 'w', driver='GTiff', width=array.shape[2],
+            height=array.shape[1], count=array.shape[0],
+            dtype=dtype or array.dtype, nodata=nodata, crs='EPSG:32617',
+            transform=from_origin(600000, 4000000, 30, 30)) as dst:
+        dst.write(array)
+    return str(path)

@@ -6,7 +6,11 @@ Same flags as ``tools/test.py`` of MMSegmentation::
         [--show-dir DIR [--rgb-bands R G B]] [--cfg-options KEY=VALUE ...]
         [--launcher {none,pytorch,slurm}]
 
-The metrics are also written to ``WORK_DIR/metrics.json``.
+The metrics are also written to ``WORK_DIR/metrics.json``. With
+``--show-dir``, every test image gets ``DIR/{stem}.png`` (image, ground truth
+and prediction side by side, in the dataset palette; multispectral images as
+a composite of ``--rgb-bands`` with a 2-98 percentile stretch) and
+``DIR/{stem}_pred.png`` (the predicted index map).
 """
 import argparse
 import json
@@ -72,9 +76,12 @@ def main() -> None:
 
     runner = Runner.from_cfg(cfg)
     metrics = runner.test()
-    # The metrics, machine-readable, beside the logs (tools/benchmark.py).
-    with open(osp.join(cfg.work_dir, 'metrics.json'), 'w') as f:
+    # The metrics, machine-readable, beside the logs (tools/benchmark.py),
+    # written atomically: the file exists only once the test has finished.
+    path = osp.join(cfg.work_dir, 'metrics.json')
+    with open(f'{path}.tmp', 'w') as f:
         json.dump(metrics, f, indent=1)
+    os.replace(f'{path}.tmp', path)
 
 
 if __name__ == '__main__':

@@ -2,25 +2,57 @@
 import csv
 import os
 import os.path as osp
-from typing import Callable, Iterator, List, Sequence, Tuple
+from typing import Callable, Iterator, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
+import rasterio
 
 
-def grid(size: int, patch: int, stride: int) -> List[int]:
-    """Offsets of full patches along one axis."""
-    if size < patch:
-        raise ValueError(f'a {patch}px patch does not fit in {size}px')
-    return list(range(0, size - patch + 1, stride))
+def windows(width: int,
+            height: int,
+            patch: int,
+            stride: int,
+            region: Optional[Sequence[int]] = None
+            ) -> Iterator[Tuple[int, int]]:
+    """Top-left ``(col, row)`` of every full patch of a raster.
 
-
-def windows(width: int, height: int, patch: int,
-            stride: int) -> Iterator[Tuple[int, int]]:
-    """Top-left ``(col, row)`` of every full patch."""
-    for row in grid(height, patch, stride):
-        for col in grid(width, patch, stride):
+    Args:
+        width (int): Raster width.
+        height (int): Raster height.
+        patch (int): Patch size.
+        stride (int): Step between patches.
+        region (Sequence[int], optional): ``(col, row, width, height)``:
+            only patches inside this box.
+    """
+    col0, row0, w, h = region or (0, 0, width, height)
+    if col0 < 0 or row0 < 0 or col0 + w > width or row0 + h > height:
+        raise ValueError(f'region {tuple(region)} is outside the '
+                         f'{width}x{height} raster')
+    if w < patch or h < patch:
+        raise ValueError(f'a {patch}px patch does not fit in {w}x{h}px')
+    for row in range(row0, row0 + h - patch + 1, stride):
+        for col in range(col0, col0 + w - patch + 1, stride):
             yield col, row
+
+
+def write_geotiff_atomically(path: str, array: np.ndarray,
+                             **profile) -> None:
+    """Write ``(H, W, C)`` as a GeoTIFF under a temporary name, then rename.
+
+    Args:
+        path (str): The output file.
+        array (np.ndarray): The patch.
+        **profile: Extra rasterio profile keys (``transform``, ``crs``,
+            ``nodata``...).
+    """
+    tmp = path + '.part.tif'
+    with rasterio.open(tmp, 'w', driver='GTiff', width=array.shape[1],
+                       height=array.shape[0], count=array.shape[2],
+                       dtype=array.dtype, compress='deflate',
+                       **profile) as dst:
+        dst.write(array.transpose(2, 0, 1))
+    os.replace(tmp, path)
 
 
 def write_png_atomically(path: str, image: np.ndarray) -> None:

@@ -1,20 +1,7 @@
 """GeoTIFF fixtures written with rasterio."""
 import numpy as np
 import pytest
-import rasterio
-from rasterio.transform import from_origin
-
-
-def write_tif(path, array, nodata=None, dtype=None):
-    """Write ``(C, H, W)`` as a georeferenced GeoTIFF."""
-    array = np.asarray(array)
-    with rasterio.open(
-            path, 'w', driver='GTiff', width=array.shape[2],
-            height=array.shape[1], count=array.shape[0],
-            dtype=dtype or array.dtype, nodata=nodata, crs='EPSG:32617',
-            transform=from_origin(600000, 4000000, 30, 30)) as dst:
-        dst.write(array)
-    return str(path)
+from _support import write_tif
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ import os
 
 import numpy as np
 import pytest
-from conftest import write_tif
+from _support import write_tif
 from mmengine.registry import DefaultScope
 from mmseg.registry import DATASETS
 

@@ -19,14 +19,18 @@ import csv
 import os
 import os.path as osp
 import shutil
-from typing import Iterator, Tuple
+import sys
 
 import numpy as np
 import rasterio
 from rasterio.windows import Window
 
-from false_plugin.datasets import read_raster
-from false_plugin.datasets.raster_io import raster_size
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
+    osp.abspath(__file__)))))
+from false_plugin.datasets import read_raster  # noqa: E402
+from false_plugin.datasets.patching import (  # noqa: E402
+    windows, write_geotiff_atomically)
+from false_plugin.datasets.raster_io import raster_size  # noqa: E402
 
 IGNORE_INDEX = 255
 
@@ -49,29 +53,9 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def windows(width: int, height: int, size: int, stride: int,
-            region=None) -> Iterator[Tuple[int, int]]:
-    """Top-left ``(col, row)`` of every full window inside the region."""
-    col0, row0, w, h = region or (0, 0, width, height)
-    if col0 < 0 or row0 < 0 or col0 + w > width or row0 + h > height:
-        raise ValueError(f'region {region} is outside the {width}x{height} '
-                         'raster')
-    for row in range(row0, row0 + h - size + 1, stride):
-        for col in range(col0, col0 + w - size + 1, stride):
-            yield col, row
-
-
-def write_atomically(path: str, array: np.ndarray, profile: dict) -> None:
-    """Write ``(C, H, W)`` to a temporary file, then rename it."""
-    tmp = path + '.part'
-    with rasterio.open(tmp, 'w', **profile) as dst:
-        dst.write(array)
-    os.replace(tmp, path)
-
-
 def convert(args: argparse.Namespace) -> dict:
     stride = args.stride or args.patch_size
-    img_w, img_h, bands = raster_size(args.image)
+    img_w, img_h, _ = raster_size(args.image)
     lab_w, lab_h, _ = raster_size(args.label)
     if (img_w, img_h) != (lab_w, lab_h):
         raise ValueError(f'{args.label}: label is {lab_w}x{lab_h}, image '
@@ -113,16 +97,13 @@ def convert(args: argparse.Namespace) -> dict:
             raise ValueError(f'{args.label}: window {window} holds values '
                              'outside 0..254; labels must be class indices')
         label[invalid] = IGNORE_INDEX
-        geo = rasterio.windows.transform(Window(*window), transform)
-        common = dict(driver='GTiff', width=size, height=size,
-                      transform=geo, crs=img_profile.get('crs'),
-                      compress='deflate')
-        write_atomically(img_path, img.transpose(2, 0, 1),
-                         dict(common, count=bands, dtype=img_profile['dtype'],
-                              nodata=img_profile.get('nodata')))
-        write_atomically(ann_path, label[None].astype(np.uint8),
-                         dict(common, count=1, dtype='uint8',
-                              nodata=IGNORE_INDEX))
+        geo = dict(transform=rasterio.windows.transform(
+            Window(*window), transform), crs=img_profile.get('crs'))
+        write_geotiff_atomically(img_path, img,
+                                 nodata=img_profile.get('nodata'), **geo)
+        write_geotiff_atomically(ann_path,
+                                 label[..., None].astype(np.uint8),
+                                 nodata=IGNORE_INDEX, **geo)
         counts['written'] += 1
         manifest.append((name, args.image, *window))
 

@@ -21,15 +21,12 @@ import os.path as osp
 import re
 import sys
 
-import numpy as np
-import rasterio
-
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))
 from false_plugin.datasets import PotsdamRSDataset, read_raster  # noqa: E402
 from false_plugin.datasets.color_labels import rgb_to_index  # noqa: E402
-from false_plugin.datasets.patching import (TileConverter,  # noqa: E402
-                                            write_png_atomically)
+from false_plugin.datasets.patching import (  # noqa: E402
+    TileConverter, write_geotiff_atomically, write_png_atomically)
 
 TRAIN_TILES = [
     '2_10', '2_11', '2_12', '3_10', '3_11', '3_12', '4_10', '4_11', '4_12',
@@ -66,16 +63,6 @@ def find_tiles(root: str, suffix: str) -> dict:
         if match:
             found[match.group(1)] = path
     return found
-
-
-def write_geotiff_atomically(path: str, image: np.ndarray) -> None:
-    import os
-    tmp = path + '.part.tif'
-    with rasterio.open(tmp, 'w', driver='GTiff', width=image.shape[1],
-                       height=image.shape[0], count=image.shape[2],
-                       dtype=image.dtype) as dst:
-        dst.write(image.transpose(2, 0, 1))
-    os.replace(tmp, path)
 
 
 def main() -> None:
