@@ -64,7 +64,7 @@ train_dataloader = dict(
         ann_file='splits/train_25pct.txt',
         data_prefix=dict(img_path='img_dir/train', seg_map_path='ann_dir/train'),
         pipeline=train_pipeline))
-val_dataloader = dict(
+test_dataloader = dict(
     batch_size=1,
     num_workers=0,
     persistent_workers=False,
@@ -74,9 +74,7 @@ val_dataloader = dict(
         data_root=data_root,
         data_prefix=dict(img_path='img_dir/test', seg_map_path='ann_dir/test'),
         pipeline=test_pipeline))
-test_dataloader = val_dataloader
-val_evaluator = dict(type='RSSegMetric')
-test_evaluator = val_evaluator
+test_evaluator = dict(type='RSSegMetric')
 
 optim_wrapper = dict(
     type='OptimWrapper',
@@ -85,8 +83,8 @@ param_scheduler = [
     dict(type='PolyLR', eta_min=1e-4, power=0.9, begin=0, end=200,
          by_epoch=False)
 ]
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=200, val_interval=1000)
-val_cfg = dict(type='ValLoop')
+# No validation during training: the benchmark's test stage evaluates.
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=200)
 test_cfg = dict(type='TestLoop')
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
