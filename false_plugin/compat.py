@@ -1,7 +1,8 @@
 """Fixes for upstream bugs of the pinned OpenMMLab stack.
 
 Every fix here names the upstream bug it works around and is covered by a
-test in ``tests/test_compat.py`` that fails without it. The fixes are applied
+test that fails without it (``tests/test_compat.py``; the CPU launcher fix:
+``tests/test_tools/test_dist_train.py``). The fixes are applied
 once, when :mod:`false_plugin` is imported.
 
 1. mmselfsup 1.0.0 points its ``runner``, ``runner constructor`` and ``loop``

@@ -78,17 +78,42 @@ def fns_record(anchor_labels: Tensor, negative_labels: Tensor,
         chance=same_pairs / all_pairs if all_pairs > 0 else float('nan'))
 
 
-class LabelQueueMixin:
-    """A queue of the dominant labels of the keys in a MoCo-type queue.
+class FALSEQueueMixin:
+    """What FALSE adds to a MoCo-type algorithm (MoCo v2, DenseCL).
 
-    It follows the key queue entry by entry, so a picked queue negative can
-    be compared with its anchor's class (FNS precision).
+    The upstream ``ContrastiveHead`` is replaced by an ``FNCCHead`` built
+    from the FALSE keys, and a queue of the dominant labels of the queued
+    keys follows the key queue entry by entry, so a picked queue negative
+    can be compared with its anchor's class (FNS precision).
+
+    Args:
+        backbone (dict): Config of the backbone.
+        neck (dict): Config of the neck.
+        head (dict): Config of the upstream head; its ``temperature`` is the
+            FNCC default.
+        fncc (dict, optional): The FALSE keys (arguments of ``FNCCLoss``).
+        queue_len (int): Number of negative keys. Defaults to 65536.
+        **kwargs: Other arguments of the upstream algorithm.
     """
 
-    def _init_label_queue(self, queue_len: int) -> None:
+    def __init__(self,
+                 backbone: dict,
+                 neck: dict,
+                 head: dict,
+                 fncc: Optional[dict] = None,
+                 queue_len: int = 65536,
+                 **kwargs) -> None:
+        super().__init__(
+            backbone=backbone,
+            neck=neck,
+            head=fncc_head_cfg(head, fncc),
+            queue_len=queue_len,
+            **kwargs)
         self.register_buffer('queue_labels',
                              torch.full((queue_len, ), UNKNOWN,
                                         dtype=torch.long))
+        #: FNS precision counts of the last batch (see FNSPrecisionHook).
+        self.fns_record: Dict[str, float] = {}
 
     @torch.no_grad()
     def _enqueue_labels(self, labels: Tensor, ptr: int) -> None:
