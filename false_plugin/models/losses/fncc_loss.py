@@ -10,6 +10,11 @@ from torch import Tensor, nn
 SELECTIONS = ('official', 'per_anchor')
 
 
+def rows_cols_pairs(rows: Tensor, cols: Tensor) -> Tensor:
+    """``(P, 2)`` long tensor of (row, column) pairs."""
+    return torch.stack([rows.long(), cols.long()], dim=1)
+
+
 @MODELS.register_module()
 class FNCCLoss(nn.Module):
     r"""False-negative-sample confidence calibration (FNCC) loss.
@@ -91,6 +96,7 @@ class FNCCLoss(nn.Module):
         self.loss_weight = float(loss_weight)
         #: Diagnostics of the last call, see :meth:`forward_similarities`.
         self.last_stats: Dict[str, Tensor] = {}
+        self._mask_cache: Dict[tuple, Tensor] = {}
 
     def forward(self, z: Tensor) -> Tensor:
         """SimCLR layout: in-batch negatives.
@@ -109,16 +115,14 @@ class FNCCLoss(nn.Module):
         with torch.autocast(z.device.type, enabled=False):
             z = F.normalize(self._compute_dtype(z), dim=1)
             sim = z @ z.t()
-        rows = torch.arange(z.size(0), device=z.device)
-        pos_cols = (rows + z.size(0) // 2) % z.size(0)
-        neg_mask = torch.ones_like(sim, dtype=torch.bool)
-        neg_mask[rows, rows] = False
-        neg_mask[rows, pos_cols] = False
-        candidate_mask = neg_mask
-        if self.selection == 'official':
-            candidate_mask = torch.triu(neg_mask, diagonal=1)
-        return self.forward_similarities(sim[rows, pos_cols], sim, neg_mask,
-                                         candidate_mask)
+            rows = torch.arange(z.size(0), device=z.device)
+            pos = sim[rows, (rows + z.size(0) // 2) % z.size(0)]
+            excluded = self._simclr_excluded(z.size(0), z.device)
+            # Every column but the row itself: the positive and Neg(i).
+            logits = sim / self.temperature
+            logits.fill_diagonal_(-math.inf)
+            log_denominator = torch.logsumexp(logits, dim=1)
+            return self._loss(pos, sim, logits, log_denominator, excluded)
 
     def forward_similarities(self,
                              pos: Tensor,
@@ -153,58 +157,98 @@ class FNCCLoss(nn.Module):
         with torch.autocast(neg.device.type, enabled=False):
             pos = self._compute_dtype(pos)
             neg = self._compute_dtype(neg)
-            pos_logits = pos / self.temperature
             neg_logits = neg / self.temperature
             if neg_mask is not None:
                 neg_logits = neg_logits.masked_fill(~neg_mask, -math.inf)
+            pos_logits = pos / self.temperature
             log_denominator = torch.logaddexp(
                 pos_logits, torch.logsumexp(neg_logits, dim=1))
-            log_numerator = pos_logits
-            if self.confidence_weight > 0:
-                rows, cols = self._select(pos.detach(), neg.detach(),
-                                          candidate_mask)
-                # log(S_ip + alpha * sum_m S_im), relative to S_ip: only the
-                # picked entries are gathered, no (M, K) copy is made.
-                ratio = torch.exp(neg_logits[rows, cols] - pos_logits[rows])
-                extra = torch.zeros_like(pos_logits).index_add(
-                    0, rows, self.confidence_weight * ratio)
-                log_numerator = pos_logits + torch.log1p(extra)
-            else:
-                self.last_stats = self._stats(*[pos.new_zeros(0)] * 2,
-                                              pos.new_zeros(0, 2).long())
-            loss = (log_denominator - log_numerator).mean()
-        return self.loss_weight * loss
+            excluded = None if candidate_mask is None else ~candidate_mask
+            return self._loss(pos, neg, neg_logits, log_denominator,
+                              excluded)
+
+    def _loss(self, pos: Tensor, neg: Tensor, neg_logits: Tensor,
+              log_denominator: Tensor, excluded: Optional[Tensor]) -> Tensor:
+        """FNSD, then the FNCC loss from the InfoNCE denominator.
+
+        ``pos``/``neg`` are cosines, ``neg_logits`` is ``neg / tau`` (``-inf``
+        where not a negative). ``log(S_ip + alpha * sum_m S_im)`` is computed
+        relative to ``S_ip`` from the few picked entries only: no ``(M, K)``
+        copy is made.
+        """
+        pos_logits = pos / self.temperature
+        log_numerator = pos_logits
+        if self.confidence_weight > 0:
+            rows, cols = self._select(pos.detach(), neg.detach(),
+                                      neg_logits.detach(), excluded)
+            ratio = torch.exp(neg_logits[rows, cols] - pos_logits[rows])
+            extra = torch.zeros_like(pos_logits).index_add(
+                0, rows, self.confidence_weight * ratio)
+            log_numerator = pos_logits + torch.log1p(extra)
+        else:
+            empty = pos.new_zeros(0)
+            self.last_stats = self._stats(empty, empty,
+                                          rows_cols_pairs(empty, empty))
+        return self.loss_weight * (log_denominator - log_numerator).mean()
 
     def _compute_dtype(self, x: Tensor) -> Tensor:
         return x.double() if x.dtype == torch.float64 else x.float()
 
+    def _simclr_excluded(self, rows: int, device: torch.device) -> Tensor:
+        """Where FNSD may not pick in the SimCLR layout (cached per shape):
+        the row itself, its positive and, in official mode, ``j <= i``."""
+        key = (rows, device)
+        if key not in self._mask_cache:
+            index = torch.arange(rows, device=device)
+            excluded = torch.zeros(rows, rows, dtype=torch.bool, device=device)
+            excluded[index, index] = True
+            excluded[index, (index + rows // 2) % rows] = True
+            if self.selection == 'official':  # upper triangle only
+                excluded |= torch.ones_like(excluded).tril()
+            self._mask_cache = {key: excluded}
+        return self._mask_cache[key]
+
     @torch.no_grad()
-    def _select(self, pos: Tensor, neg: Tensor,
-                candidate_mask: Optional[Tensor]):
-        """FNSD: the (row, column) indices of the pairs to calibrate."""
+    def _select(self, pos: Tensor, neg: Tensor, neg_logits: Tensor,
+                excluded: Optional[Tensor]):
+        """FNSD: the (row, column) indices of the pairs to calibrate.
+
+        The official gap is ``|exp(s_ij / tau) - exp(s_ip / tau)|`` (from the
+        logits already computed), the per-anchor one the cosine gap
+        ``|s_ij - s_ip|``.
+        """
         if self.selection == 'official':
-            gap = (torch.exp(neg / self.temperature) -
-                   torch.exp(pos / self.temperature)[:, None]).abs()
+            gap = neg_logits.exp().sub_(
+                torch.exp(pos / self.temperature)[:, None]).abs_()
         else:
-            gap = (neg - pos[:, None]).abs()
+            gap = (neg - pos[:, None]).abs_()
             if self.max_gap is not None:
-                gap = gap.masked_fill(gap >= self.max_gap, math.inf)
-        if candidate_mask is not None:
-            gap = gap.masked_fill(~candidate_mask, math.inf)
+                gap.masked_fill_(gap >= self.max_gap, math.inf)
+        if excluded is not None:
+            gap.masked_fill_(excluded, math.inf)
 
         if self.selection == 'official':
-            picked = (gap == gap.min()) & torch.isfinite(gap)
+            # The global minimum and all its exact ties: row minima first,
+            # then only the rows that reach the minimum are searched.
+            row_min = gap.min(dim=1).values
+            best = row_min.min()
+            if torch.isfinite(best):
+                tie_rows = (row_min == best).nonzero(as_tuple=True)[0]
+                hits = (gap[tie_rows] == best).nonzero(as_tuple=True)
+                rows, cols = tie_rows[hits[0]], hits[1]
+            else:
+                rows = cols = torch.zeros(0, dtype=torch.long,
+                                          device=gap.device)
         else:
             k = min(self.num_candidates, gap.size(1))
             values, cols = gap.topk(k, dim=1, largest=False)
             picked = torch.zeros_like(gap, dtype=torch.bool).scatter_(
                 1, cols, torch.isfinite(values))
-        rows, cols = picked.nonzero(as_tuple=True)
+            rows, cols = picked.nonzero(as_tuple=True)
         passed = pos[rows] >= self.positive_threshold
         cosine_gap = (neg[rows, cols] - pos[rows]).abs()
         self.last_stats = self._stats(
-            passed, cosine_gap,
-            torch.stack([rows[passed], cols[passed]], dim=1))
+            passed, cosine_gap, rows_cols_pairs(rows[passed], cols[passed]))
         return rows[passed], cols[passed]
 
     @staticmethod
