@@ -13,7 +13,8 @@ or from the command line alone::
         --fractions 1pct=splits/train_1pct.txt --seeds 0 1 2 \\
         --work-dir work_dirs/benchmark [--pairs OURS=BASELINE ...]
 
-SPEC is a Python config (``configs/demo/benchmark_raleigh.py`` is one)::
+SPEC is a Python config (``configs/demo/benchmark_raleigh.py`` is one; YAML
+or JSON with the same keys works too)::
 
     work_dir = 'work_dirs/my_benchmark'
     seeds = [0, 1, 2]
@@ -50,7 +51,6 @@ paired by seed, per-class IoU, the FNS diagnostics of the pretraining logs),
 ``per_class_iou.png``.
 """
 import argparse
-import glob
 import json
 import os
 import os.path as osp
@@ -63,11 +63,15 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 from mmengine.config import Config
 
+from false_plugin.evaluation.benchmark_plots import plot_report
+from false_plugin.evaluation.benchmark_report import BenchmarkReport, read_fns
+
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-SUMMARY_METRICS = ('mIoU', 'OA', 'Kappa', 'mF1')
 #: Written in a training work dir when its stage has finished.
 DONE_MARKER = 'benchmark_done.json'
 EXTRACT = 'tools/model_converters/extract_backbone.py'
+#: Seconds between progress lines of a running stage (from its log).
+REPORT_EVERY = float(os.environ.get('BENCHMARK_REPORT_EVERY', 60))
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -75,7 +79,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         description=__doc__.split('\n')[0],
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog='See docs/benchmark.md.')
-    parser.add_argument('spec', nargs='?', help='benchmark spec (Python)')
+    parser.add_argument(
+        'spec', nargs='?', help='benchmark spec (Python, YAML or JSON)')
     parser.add_argument('--work-dir', help='output dir (overrides the spec)')
     parser.add_argument('--seeds', type=int, nargs='+', help='seeds')
     parser.add_argument(
@@ -124,6 +129,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '--rgb-bands',
         type=int,
         nargs=3,
+        metavar=('R', 'G', 'B'),
         help='1-based bands shown as R G B in the overlays')
     parser.add_argument(
         '--dry-run',
@@ -284,26 +290,53 @@ class Stage:
         env['PYTHONPATH'] = ROOT + os.pathsep + env.get('PYTHONPATH', '')
         start = time.time()
         command = resolve(self.command)
-        with open(self.log_file, 'w') as log:
+        with open(self.log_file, 'a') as log:  # keeps interrupted attempts
             log.write('$ python ' + ' '.join(command) + '\n')
             log.flush()
-            proc = subprocess.run([sys.executable, *command],
-                                  cwd=ROOT,
-                                  env=env,
-                                  stdout=log,
-                                  stderr=subprocess.STDOUT)
+            proc = subprocess.Popen([sys.executable, *command],
+                                    cwd=ROOT,
+                                    env=env,
+                                    stdout=log,
+                                    stderr=subprocess.STDOUT)
+            reported, shown = time.time(), None
+            while True:
+                try:
+                    proc.wait(timeout=1)
+                    break
+                except subprocess.TimeoutExpired:
+                    pass
+                if time.time() - reported >= REPORT_EVERY:
+                    line = last_progress_line(self.log_file)
+                    if line and line != shown:
+                        print(f'[benchmark]     {line}', flush=True)
+                    reported, shown = time.time(), line
         seconds = time.time() - start
         if proc.returncode == 0 and self.marker:
             with open(self.marker, 'w') as f:
                 json.dump(dict(stage=self.title, command=command,
                                seconds=seconds), f, indent=1)
         if proc.returncode != 0 or not self.is_done():
-            with open(self.log_file) as log:
-                tail = log.read()[-3000:]
+            with open(self.log_file, 'rb') as log:
+                log.seek(max(0, osp.getsize(self.log_file) - 3000))
+                tail = log.read().decode('utf-8', 'replace')
             raise RuntimeError(f'stage "{self.title}" failed (exit '
                                f'{proc.returncode}); its log is '
                                f'{self.log_file}:\n{tail}')
         return seconds
+
+
+def last_progress_line(log_file: str) -> Optional[str]:
+    """The last training/test progress line of an mmengine log (it has the
+    run's own ETA), without its timestamp."""
+    with open(log_file, 'rb') as f:
+        f.seek(max(0, os.path.getsize(log_file) - 8192))
+        lines = f.read().decode('utf-8', 'replace').splitlines()
+    for line in reversed(lines):
+        for tag in ('(train)', '(val)', '(test)'):
+            if tag in line and ' - mmengine - INFO - ' in line:
+                text = line.split(' - mmengine - INFO - ', 1)[1]
+                return text[:160]
+    return None
 
 
 def last_checkpoint(work_dir: str) -> Optional[str]:
@@ -451,241 +484,28 @@ def run_stages(stages: List[Stage], dry_run: bool = False) -> None:
               f'{fmt_time(time.time() - start)}', flush=True)
 
 
-def read_fns(pre_dir: str) -> Dict[str, float]:
-    """FNS diagnostics logged by a pretraining run.
-
-    mmengine writes the training scalars, one JSON line per logging step,
-    to ``<work_dir>/<timestamp>/vis_data/scalars.json``. Returns the last
-    value of each ``fns_*`` scalar (running totals of
-    ``FNSPrecisionHook``) and the mean of each ``fnsd_*`` scalar (per-batch
-    diagnostics of the FALSE algorithms) over every logged step of every
-    (resumed) run.
-    """
-    last, series = {}, defaultdict(list)
-    for path in sorted(
-            glob.glob(osp.join(pre_dir, '*', 'vis_data', 'scalars.json'))):
-        with open(path) as f:
-            for line in f:
-                record = json.loads(line)
-                for key, value in record.items():
-                    if key.startswith('fns_'):
-                        last[key] = float(value)
-                    elif key.startswith('fnsd_'):
-                        series[key].append(float(value))
-    return dict(last, **{k: float(np.mean(v)) for k, v in series.items()})
-
-
-def stats(values: Sequence[float]) -> dict:
-    """Mean, sample std (0 for one value) and count."""
-    values = np.asarray(values, dtype=float)
-    return dict(
-        mean=float(np.mean(values)),
-        std=float(np.std(values, ddof=1)) if values.size > 1 else 0.0,
-        n=int(values.size))
-
-
-def collect(spec: Config, work_dir: str, seeds: List[int]) -> dict:
-    """Every run's test metrics and FNS diagnostics, and their summaries.
-
-    Returns:
-        dict: ``metrics[method][fraction][seed]`` (the test metrics),
-        ``fns[method][seed]``, ``summary[method][fraction][metric]`` and
-        ``differences[ours - baseline][fraction][metric]`` (``mean``,
-        ``std``, ``n``; differences paired by seed, with their ``values``).
-    """
-    metrics = defaultdict(lambda: defaultdict(dict))
-    fns = defaultdict(dict)
+def gather(spec: Config, work_dir: str,
+           seeds: List[int]) -> BenchmarkReport:
+    """Every run's test metrics and FNS diagnostics, from the work dir."""
+    metrics, fns = {}, {}
     for method in spec.pretrain:
         name = method['name']
-        for seed in seeds:
-            if method.get('config'):
-                fns[name][seed] = read_fns(pretrain_dir(work_dir, name, seed))
-            for fraction in spec.finetune['fractions']:
+        if method.get('config'):
+            fns[name] = {
+                seed: read_fns(pretrain_dir(work_dir, name, seed))
+                for seed in seeds
+            }
+        metrics[name] = {}
+        for fraction in spec.finetune['fractions']:
+            metrics[name][fraction] = {}
+            for seed in seeds:
                 path = osp.join(
                     finetune_dir(work_dir, name, fraction, seed), 'test',
                     'metrics.json')
                 with open(path) as f:
                     metrics[name][fraction][seed] = json.load(f)
-    keys = metric_keys(metrics)
-    summary = {
-        name: {
-            fraction: {
-                k: stats([runs[s][k] for s in seeds])
-                for k in keys
-            }
-            for fraction, runs in by_fraction.items()
-        }
-        for name, by_fraction in metrics.items()
-    }
-    differences = {}
-    for ours, base in spec.pairs:
-        differences[f'{ours} - {base}'] = {
-            fraction: {
-                k: dict(
-                    stats(values := [
-                        metrics[ours][fraction][s][k] -
-                        metrics[base][fraction][s][k] for s in seeds
-                    ]),
-                    values=values)
-                for k in keys
-            }
-            for fraction in spec.finetune['fractions']
-        }
-    return dict(
-        metrics=metrics, fns=fns, summary=summary, differences=differences)
-
-
-def metric_keys(metrics: dict) -> List[str]:
-    """Summary metrics first, then per-class IoU and F1, as the runs have."""
-    first = next(iter(next(iter(metrics.values())).values()))
-    keys = list(next(iter(first.values())))
-    return [k for k in SUMMARY_METRICS if k in keys] + [
-        k for k in keys if k not in SUMMARY_METRICS
-    ]
-
-
-def fmt_stats(s: dict, sign: bool = False) -> str:
-    """``61.23 ± 0.45``; one seed has no spread: ``61.23 ± n/a``."""
-    mean = f'{s["mean"]:+.2f}' if sign else f'{s["mean"]:.2f}'
-    return f'{mean} ± {s["std"]:.2f}' if s['n'] > 1 else f'{mean} ± n/a'
-
-
-def table(header: List[str], rows: List[List[str]]) -> List[str]:
-    return ['| ' + ' | '.join(header) + ' |',
-            '|' + '---|' * len(header)] + [
-                '| ' + ' | '.join(row) + ' |' for row in rows
-            ]
-
-
-def summarize(spec: Config, collected: dict, seeds: List[int]) -> str:
-    """The results.md text."""
-    summary, diffs = collected['summary'], collected['differences']
-    names = [m['name'] for m in spec.pretrain]
-    keys = metric_keys(collected['metrics'])
-    main = [k for k in SUMMARY_METRICS if k in keys]
-    classes = [k[len('IoU.'):] for k in keys if k.startswith('IoU.')]
-    lines = [
-        '# Benchmark results', '',
-        f'Segmentation config: `{spec.finetune["config"]}`; seeds '
-        f'{list(seeds)}. Test-set metrics in percent, mean ± sample std '
-        'over the seeds (each seed pretrains and fine-tunes anew).', ''
-    ]
-    for fraction, ann_file in spec.finetune['fractions'].items():
-        lines += [f'## Labelled fraction `{fraction}` (`{ann_file}`)', '']
-        lines += table(['method', *main], [[
-            name, *(fmt_stats(summary[name][fraction][k]) for k in main)
-        ] for name in names])
-        if diffs:
-            lines += [
-                '', 'FALSE − baseline, paired by seed (mean ± std of the '
-                'per-seed differences; seeds where FALSE is better):', ''
-            ]
-            rows = []
-            for pair, by_fraction in diffs.items():
-                d = by_fraction[fraction]
-                better = sum(v > 0 for v in d['mIoU']['values'])
-                rows.append([
-                    pair.replace(' - ', ' − '),
-                    *(fmt_stats(d[k], sign=True) for k in main),
-                    f'{better}/{d["mIoU"]["n"]}'
-                ])
-            lines += table(['comparison', *(f'Δ {k}' for k in main),
-                            'mIoU better'], rows)
-        lines += ['', 'Per-class IoU:', '']
-        lines += table(['method', *classes], [[
-            name,
-            *(fmt_stats(summary[name][fraction][f'IoU.{c}']) for c in classes)
-        ] for name in names])
-        lines.append('')
-    lines += fns_section(collected['fns'], seeds)
-    lines += [
-        'Plots: `miou.png` (mIoU, error bars = std over seeds), '
-        '`per_class_iou.png`. Per-run metrics: `results.json`.', ''
-    ]
-    return '\n'.join(lines)
-
-
-def fns_section(fns: dict, seeds: List[int]) -> List[str]:
-    """The FNS diagnostics table (methods that logged any)."""
-    logged = {name: runs for name, runs in fns.items()
-              if any(runs[s] for s in seeds)}
-    if not logged:
-        return []
-    keys = sorted({k for runs in logged.values() for r in runs.values()
-                   for k in r},
-                  key=lambda k: (not k.startswith('fns_'), k))
-    rows = []
-    for name, runs in logged.items():
-        rows.append([name] + [
-            fmt_stats(stats([runs[s].get(k, np.nan) for s in seeds]))
-            for k in keys
-        ])
-    return [
-        '## FNS diagnostics (pretraining logs)', '',
-        '`fns_precision`: share of the calibrated pairs whose two images '
-        'have the same dominant class, `fns_chance`: that share for random '
-        'pairs (last logged values, FNSPrecisionHook); `fnsd_*`: per-batch '
-        'diagnostics of the FALSE loss, mean over the logged iterations.',
-        '', *table(['method', *keys], rows), ''
-    ]
-
-
-def plot(spec: Config, collected: dict, seeds: List[int],
-         work_dir: str) -> List[str]:
-    """``miou.png`` (bars with error bars) and ``per_class_iou.png``."""
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
-    summary = collected['summary']
-    names = [m['name'] for m in spec.pretrain]
-    fractions = list(spec.finetune['fractions'])
-    paths = [osp.join(work_dir, 'miou.png'),
-             osp.join(work_dir, 'per_class_iou.png')]
-
-    fig, ax = plt.subplots(figsize=(1.8 + 1.6 * len(names), 3.6))
-    width = 0.8 / len(fractions)
-    for j, fraction in enumerate(fractions):
-        s = [summary[n][fraction]['mIoU'] for n in names]
-        ax.bar(np.arange(len(names)) + j * width, [x['mean'] for x in s],
-               width, yerr=[x['std'] for x in s], capsize=4, label=fraction)
-    ax.set_xticks(np.arange(len(names)) + width * (len(fractions) - 1) / 2)
-    ax.set_xticklabels(names, fontsize=8)
-    ax.set_ylabel('test mIoU (%)')
-    ax.set_title(f'mIoU, mean ± std over {len(seeds)} seed(s)')
-    ax.legend(title='labels', fontsize=8)
-    fig.tight_layout()
-    fig.savefig(paths[0], dpi=120)
-    plt.close(fig)
-
-    classes = [
-        k[len('IoU.'):] for k in metric_keys(collected['metrics'])
-        if k.startswith('IoU.')
-    ]
-    fig, axes = plt.subplots(
-        len(fractions), 1, squeeze=False,
-        figsize=(2 + 0.9 * len(classes) + 0.3 * len(names),
-                 3.6 * len(fractions)))
-    width = 0.8 / len(names)
-    for ax, fraction in zip(axes[:, 0], fractions):
-        for j, name in enumerate(names):
-            s = [summary[name][fraction][f'IoU.{c}'] for c in classes]
-            ax.bar(np.arange(len(classes)) + j * width,
-                   [x['mean'] for x in s], width,
-                   yerr=[x['std'] for x in s], capsize=2, label=name)
-        ax.set_xticks(np.arange(len(classes)) + width * (len(names) - 1) / 2)
-        ax.set_xticklabels(classes, rotation=30, ha='right', fontsize=8)
-        ax.set_ylabel('IoU (%)')
-        ax.set_title(f'Per-class IoU, labels {fraction}', fontsize=9)
-        ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(paths[1], dpi=120)
-    plt.close(fig)
-    return paths
-
-
-def write_json(path: str, data: dict) -> None:
-    with open(path, 'w') as f:
-        json.dump(data, f, indent=1)
+    return BenchmarkReport(metrics, fns, seeds, spec.finetune['fractions'],
+                           spec.pairs, spec.finetune['config'])
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
@@ -703,20 +523,15 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
                          'same command again: finished stages are skipped.')
     if args.dry_run:
         return
-    collected = collect(spec, work_dir, seeds)
-    write_json(
-        osp.join(work_dir, 'results.json'),
-        dict(seeds=seeds,
-             seg_config=spec.finetune['config'],
-             fractions=spec.finetune['fractions'],
-             methods={m['name']: m.get('config')
-                      for m in spec.pretrain},
-             pairs=spec.pairs,
-             **collected))
-    text = summarize(spec, collected, seeds)
+    report = gather(spec, work_dir, seeds)
+    with open(osp.join(work_dir, 'results.json'), 'w') as f:
+        json.dump(
+            dict(methods={m['name']: m.get('config') for m in spec.pretrain},
+                 **report.to_dict()), f, indent=1)
+    text = report.markdown()
     with open(osp.join(work_dir, 'results.md'), 'w') as f:
         f.write(text)
-    plots = plot(spec, collected, seeds, work_dir)
+    plots = plot_report(report, work_dir)
     print(text)
     print(f'[benchmark] written: {osp.join(work_dir, "results.md")}, '
           f'results.json, {", ".join(osp.basename(p) for p in plots)}')

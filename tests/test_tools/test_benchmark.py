@@ -1,44 +1,60 @@
-"""tools/benchmark.py end to end on a tiny fixture, and extract_backbone."""
+"""tools/benchmark.py: a tiny benchmark end to end (2 pretrainings x 1 seed,
+pretrain -> extract -> fine-tune -> test), resuming, failing, the command
+line and the pairing of methods."""
 import json
 import os
 import os.path as osp
+import runpy
+from types import SimpleNamespace
 
+import cv2
 import numpy as np
 import pytest
-import torch
-from _support import make_png_tiles, run_repo_tool
-from mmengine.registry import DefaultScope
-from mmseg.registry import MODELS
+from _support import REPO_ROOT, make_png_tiles, run_repo_tool, write_tif
 
-from false_plugin.compat import UnsafeCheckpointError
+SEG_CONFIG = 'tests/configs/deeplabv3plus_r18_tiny.py'
+# One thread per tool: the stages are tiny, and the machine is shared.
+# Progress lines of running stages every half second.
+ENV = {'OMP_NUM_THREADS': '1', 'BENCHMARK_REPORT_EVERY': '0.5'}
+PALETTE = [(200, 150, 0), (0, 0, 255), (0, 128, 0)]
 
 
-def _seg_fixture(root):
-    """An RSSegDataset root: 32 px RGB GeoTIFF patches, 3 classes."""
-    import rasterio
+# The tool's functions (``if __name__ == '__main__'`` does not run).
+benchmark = SimpleNamespace(
+    **runpy.run_path(osp.join(REPO_ROOT, 'tools', 'benchmark.py')))
+
+
+def _seg_fixture(root) -> None:
+    """An RSSegDataset root: 32 px RGB GeoTIFF tiles of 8 px blocks of 3
+    classes, each class its own colour plus noise (learnable in a few
+    iterations); 4 training tiles, 2 test tiles, a split of 2."""
     rng = np.random.default_rng(0)
     for split, num in (('train', 4), ('test', 2)):
         for kind in ('img_dir', 'ann_dir'):
             os.makedirs(osp.join(root, kind, split))
         for i in range(num):
-            label = rng.integers(0, 3, (32, 32)).astype(np.uint8)
-            img = (label * 70 + rng.integers(0, 50, (3, 32, 32))).astype(
-                np.uint8)
-            for kind, data in (('img_dir', img), ('ann_dir', label[None])):
-                with rasterio.open(
-                        osp.join(root, kind, split, f'p{i}.tif'), 'w',
-                        driver='GTiff', width=32, height=32,
-                        count=data.shape[0], dtype='uint8') as dst:
-                    dst.write(data)
+            label = np.kron(rng.integers(0, 3, (4, 4)),
+                            np.ones((8, 8), int)).astype(np.uint8)
+            img = np.asarray(PALETTE, float)[label].transpose(2, 0, 1)
+            img = np.clip(img + rng.normal(0, 20, img.shape), 0, 255)
+            write_tif(osp.join(root, 'img_dir', split, f'p{i}.tif'),
+                      img.astype(np.uint8))
+            write_tif(osp.join(root, 'ann_dir', split, f'p{i}.tif'),
+                      label[None])
     with open(osp.join(root, 'classes.csv'), 'w') as f:
-        f.write('name,index,r,g,b\nsoil,0,200,150,0\nwater,1,0,0,255\n'
-                'tree,2,0,128,0\n')
-    with open(osp.join(root, 'train_half.txt'), 'w') as f:
+        f.write('name,index,r,g,b\n' + ''.join(
+            f'{name},{i},{r},{g},{b}\n'
+            for i, (name, (r, g, b)) in enumerate(
+                zip(('soil', 'water', 'tree'), PALETTE))))
+    os.makedirs(osp.join(root, 'splits'))
+    with open(osp.join(root, 'splits', 'train_half.txt'), 'w') as f:
         f.write('p0\np2\n')
 
 
 @pytest.fixture(scope='module')
 def benchmark_run(tmp_path_factory):
+    """SimCLR vs FALSE-SimCLR (paired by their names), 1 seed, 1 epoch of
+    pretraining, 40 fine-tuning iterations on half the training tiles."""
     root = tmp_path_factory.mktemp('bench')
     tiles = make_png_tiles(root / 'tiles')
     seg_root = str(root / 'seg')
@@ -50,105 +66,179 @@ seeds = [0]
 pretrain = [
     dict(name='SimCLR', config='tests/configs/simclr_resnet18_tiny.py'),
     dict(name='FALSE-SimCLR',
-         config='tests/configs/false-simclr_resnet18_tiny.py',
-         baseline='SimCLR'),
+         config='tests/configs/false-simclr_resnet18_tiny.py'),
 ]
 pretrain_cfg_options = [
     'train_dataloader.dataset.data_prefix={tiles}', 'train_cfg.max_epochs=1'
 ]
 finetune = dict(
-    config='tests/configs/deeplabv3plus_r18_tiny.py',
-    fractions={{'half': 'train_half.txt'}},
+    config={SEG_CONFIG!r},
+    fractions={{'half': 'splits/train_half.txt'}},
     cfg_options=[
         'train_dataloader.dataset.data_root={seg_root}',
-        'test_dataloader.dataset.data_root={seg_root}'
+        'test_dataloader.dataset.data_root={seg_root}',
+        'train_cfg.max_iters=40', 'default_hooks.checkpoint.interval=40',
+        'default_hooks.logger.interval=10', 'optim_wrapper.optimizer.lr=0.05'
     ],
     show_dir=True)
 ''')
-    proc = run_repo_tool(['tools/benchmark.py', str(spec)], timeout=900)
+    proc = run_repo_tool(['tools/benchmark.py', str(spec)], env=ENV,
+                         timeout=900)
     return root, proc
 
 
-def test_benchmark_writes_results(benchmark_run):
+def _run_metrics(work, name):
+    path = work / 'finetune' / name / 'half' / 'seed0' / 'test' / (
+        'metrics.json')
+    return json.loads(path.read_text())
+
+
+def test_benchmark_end_to_end(benchmark_run):
     root, proc = benchmark_run
     work = root / 'work'
-    assert '(1/8) pretrain SimCLR seed 0' in proc.stdout
+    assert '[benchmark] 8 stages, 0 already done' in proc.stdout
+    assert '(1/8) pretrain SimCLR seed 0 [0:00 elapsed, ETA ?]' in proc.stdout
+    assert '(8/8) test FALSE-SimCLR half seed 0' in proc.stdout
+    assert 'ETA 0:' in proc.stdout
+    # The running stages' own progress lines (mmengine's, with its ETA).
+    assert '[benchmark]     Iter(train) [' in proc.stdout or (
+        '[benchmark]     Epoch(train) [' in proc.stdout)
+
     text = (work / 'results.md').read_text()
     results = json.loads((work / 'results.json').read_text())
-    for name in ('SimCLR', 'FALSE-SimCLR'):
-        metrics = results['metrics'][name]['half']['0']
+    assert results['pairs'] == [['FALSE-SimCLR', 'SimCLR']]
+    runs = {n: _run_metrics(work, n) for n in ('SimCLR', 'FALSE-SimCLR')}
+    for name, metrics in runs.items():
+        assert results['metrics'][name]['half']['0'] == metrics
         assert 0 <= metrics['mIoU'] <= 100
-        assert f'| {name} | {metrics["mIoU"]:.2f} ± 0.00 |' in text
-    diff = (results['metrics']['FALSE-SimCLR']['half']['0']['mIoU'] -
-            results['metrics']['SimCLR']['half']['0']['mIoU'])
-    assert f'| FALSE-SimCLR − SimCLR | {diff:.2f} ± 0.00 |' in text
-    assert 'FNS diagnostics' in text
-    assert 'fns_precision' in results['fns']['FALSE-SimCLR']['0']
+        row = ' | '.join(f'{metrics[k]:.2f} ± n/a'
+                         for k in ('mIoU', 'OA', 'Kappa', 'mF1'))
+        assert f'| {name} | {row} |' in text
+        ious = ' | '.join(f'{metrics[f"IoU.{c}"]:.2f} ± n/a'
+                          for c in ('soil', 'water', 'tree'))
+        assert f'| {name} | {ious} |' in text
+    diff = runs['FALSE-SimCLR']['mIoU'] - runs['SimCLR']['mIoU']
+    assert f'| FALSE-SimCLR − SimCLR | {diff:+.2f} ± n/a |' in text
+    assert f'| {int(diff > 0)}/1 |' in text
+    # FNS diagnostics: from the FALSE pretraining log only.
+    fns = results['fns']
+    assert fns['SimCLR']['0'] == {}
+    assert fns['FALSE-SimCLR']['0']['fnsd_num_calibrated'] >= 1
+    assert '| FALSE-SimCLR | ' in text.split('## FNS diagnostics')[1]
+
     for png in ('miou.png', 'per_class_iou.png'):
-        assert (work / png).stat().st_size > 0
+        image = cv2.imread(str(work / png))
+        assert image is not None and min(image.shape[:2]) > 100
     vis = work / 'finetune' / 'SimCLR' / 'half' / 'seed0' / 'test' / 'vis'
     assert sorted(os.listdir(vis)) == [
         'p0.png', 'p0_pred.png', 'p1.png', 'p1_pred.png'
     ]
+    log = (work / 'pretrain' / 'FALSE-SimCLR' / 'seed0' / 'extract.log')
+    assert ('120 keys matched, 0 missing, 0 unexpected, 0 shape mismatches'
+            in log.read_text())
 
 
-def test_benchmark_resumes(benchmark_run):
+def test_benchmark_skips_finished_stages(benchmark_run):
     root, _ = benchmark_run
-    proc = run_repo_tool(['tools/benchmark.py', str(root / 'spec.py')])
-    assert '8 stages, 8 already done' in proc.stdout
+    work = root / 'work'
+    # A lost test result: only that stage runs again, with the same result.
+    before = _run_metrics(work, 'FALSE-SimCLR')
+    os.remove(work / 'finetune' / 'FALSE-SimCLR' / 'half' / 'seed0' /
+              'test' / 'metrics.json')
+    proc = run_repo_tool(['tools/benchmark.py', str(root / 'spec.py')],
+                         env=ENV)
+    assert '[benchmark] 8 stages, 7 already done' in proc.stdout
+    assert '(1/1) test FALSE-SimCLR half seed 0' in proc.stdout
+    assert _run_metrics(work, 'FALSE-SimCLR') == before
 
 
-def test_extract_backbone_round_trip(benchmark_run, tmp_path):
-    root, _ = benchmark_run
-    pre = root / 'work' / 'pretrain' / 'FALSE-SimCLR' / 'seed0'
-    ckpt = torch.load(pre / 'epoch_1.pth', map_location='cpu',
-                      weights_only=False)
-    backbone = torch.load(pre / 'backbone.pth', weights_only=True)
-    expected = {
-        k: v
-        for k, v in ckpt['state_dict'].items() if k.startswith('backbone.')
-    }
-    assert backbone['state_dict'].keys() == expected.keys()
-    for key, value in expected.items():
-        assert torch.equal(backbone['state_dict'][key], value)
-    # mmseg loads every key through init_cfg=Pretrained with the prefix.
-    with DefaultScope.overwrite_default_scope('mmseg'):
-        model = MODELS.build(
-            dict(type='ResNet', depth=18,
-                 init_cfg=dict(type='Pretrained',
-                               checkpoint=str(pre / 'backbone.pth'),
-                               prefix='backbone.')))
-    model.init_weights()
-    for key, value in model.state_dict().items():
-        assert torch.equal(value, expected['backbone.' + key]), key
-
-
-def test_extract_backbone_multispectral_and_errors(tmp_path):
-    with DefaultScope.overwrite_default_scope('mmseg'):
-        net = MODELS.build(dict(type='ResNet', depth=18, in_channels=5))
-    state = {'backbone.' + k: v for k, v in net.state_dict().items()}
-    torch.save({'state_dict': state}, tmp_path / 'ms.pth')
-    proc = run_repo_tool([
-        'tools/model_converters/extract_backbone.py',
-        str(tmp_path / 'ms.pth'),
-        str(tmp_path / 'out.pth')
+def _cli(tmp_path, *extra):
+    return benchmark.parse_args([
+        '--pretrain', 'configs/false/simclr_resnet50_1xb256-coslr-200e_'
+        'potsdam.py', 'configs/false/false-simclr_resnet50_1xb256-coslr-'
+        '200e_potsdam.py', '--random-init', '--seg-config',
+        'configs/seg/deeplabv3plus_r50-d8_frozen-1xb16-1.3k_potsdam-1pct.py',
+        '--fractions', '1pct=splits/train_1pct.txt', '--seeds', '0', '1',
+        '--work-dir',
+        str(tmp_path / 'work'), *extra
     ])
-    assert 'ResNet-18, 5 input channels: 120 keys matched, 0 missing' in (
-        proc.stdout)
 
-    torch.save({'state_dict': {'neck.fc.weight': torch.ones(2)}},
-               tmp_path / 'nobackbone.pth')
-    with pytest.raises(AssertionError, match='no "backbone.\\*" weights'):
-        run_repo_tool([
-            'tools/model_converters/extract_backbone.py',
-            str(tmp_path / 'nobackbone.pth'),
-            str(tmp_path / 'x.pth')
+
+def test_command_line_plan(tmp_path):
+    spec = benchmark.load_spec(_cli(tmp_path))
+    assert spec.pairs == [('false-simclr_resnet50_1xb256-coslr-200e_potsdam',
+                           'simclr_resnet50_1xb256-coslr-200e_potsdam')]
+    stages = benchmark.plan(spec, spec.work_dir, spec.seeds)
+    # 2 seeds x (2 x (pretrain, extract, fine-tune, test) + random init's
+    # fine-tune and test).
+    assert len(stages) == 20
+    assert [s.kind for s in stages[:4]] == [
+        'pretrain', 'extract', 'fine-tune', 'test'
+    ]
+    random_init = [s for s in stages if 'random-init' in s.title]
+    assert 'model.backbone.init_cfg=None' in random_init[0].command
+    assert not any(s.is_done() for s in stages)
+
+    # An interrupted pretraining (a checkpoint, no completion marker) is not
+    # done, and its command resumes it; the marker makes it done.
+    pretrain = stages[0]
+    run_dir = pretrain.command[pretrain.command.index('--work-dir') + 1]
+    os.makedirs(run_dir)
+    open(osp.join(run_dir, 'epoch_3.pth'), 'w').close()
+    with open(osp.join(run_dir, 'last_checkpoint'), 'w') as f:
+        f.write(osp.join(run_dir, 'epoch_3.pth'))
+    assert not pretrain.is_done() and '--resume' in pretrain.command
+    open(osp.join(run_dir, benchmark.DONE_MARKER), 'w').close()
+    assert pretrain.is_done()
+
+
+def test_spec_errors(tmp_path):
+    with pytest.raises(ValueError, match='no finetune config'):
+        benchmark.load_spec(
+            benchmark.parse_args([
+                '--pretrain', 'tests/configs/simclr_resnet18_tiny.py',
+                '--fractions', 'all=', '--seeds', '0', '--work-dir',
+                str(tmp_path)
+            ]))
+    with pytest.raises(ValueError, match='missing.py does not exist'):
+        benchmark.load_spec(_cli(tmp_path, '--seg-config', 'missing.py'))
+    with pytest.raises(ValueError, match='"MoCo" is not one of the methods'):
+        benchmark.load_spec(_cli(tmp_path, '--pairs', 'random-init=MoCo'))
+
+
+def test_pairs():
+    methods = [
+        dict(name='SimCLR'),
+        dict(name='FALSE-SimCLR'),
+        dict(name='false-simclr per-anchor', baseline='SimCLR'),
+        dict(name='MoCo'),
+        dict(name='FALSE-MoCo-v2'),
+    ]
+    assert benchmark.find_pairs(methods, [('FALSE-MoCo-v2', 'MoCo')]) == [
+        ('FALSE-SimCLR', 'SimCLR'), ('false-simclr per-anchor', 'SimCLR'),
+        ('FALSE-MoCo-v2', 'MoCo')
+    ]
+    assert benchmark.find_pairs(methods) == [
+        ('FALSE-SimCLR', 'SimCLR'), ('false-simclr per-anchor', 'SimCLR')
+    ]
+
+
+def test_failed_stage_stops_with_its_log(tmp_path, monkeypatch):
+    seg_root = str(tmp_path / 'seg')
+    _seg_fixture(seg_root)
+    for key, value in ENV.items():
+        monkeypatch.setenv(key, value)
+    with pytest.raises(SystemExit) as err:
+        benchmark.main([
+            '--random-init', '--seg-config', SEG_CONFIG, '--fractions',
+            'none=splits/missing.txt', '--seeds', '0', '--work-dir',
+            str(tmp_path / 'work'), '--finetune-cfg-options',
+            f'train_dataloader.dataset.data_root={seg_root}'
         ])
-    torch.save({'state_dict': state, 'evil': UnsafeCheckpointError},
-               tmp_path / 'evil.pth')
-    with pytest.raises(AssertionError, match='Refusing to load checkpoint'):
-        run_repo_tool([
-            'tools/model_converters/extract_backbone.py',
-            str(tmp_path / 'evil.pth'),
-            str(tmp_path / 'y.pth')
-        ])
+    log = tmp_path / 'work' / 'finetune' / 'random-init' / 'none' / 'seed0' / (
+        'stage.log')
+    message = str(err.value)
+    assert 'stage "fine-tune random-init none seed 0" failed' in message
+    assert str(log) in message and 'missing.txt' in message
+    assert 'run the same command again' in message
+    assert not (log.parent / benchmark.DONE_MARKER).exists()

@@ -100,8 +100,9 @@ def backbone_weights(checkpoint_path: str) -> Dict[str, Tensor]:
         for k, v in state.items() if k.startswith(PREFIX)
     }
     if not weights:
+        prefixes = sorted({k.split('.')[0] for k in state})
         raise ValueError(f'{checkpoint_path}: no "{PREFIX}*" weights (keys '
-                         f'start with {sorted({k.split(".")[0] for k in state})})')
+                         f'start with {prefixes})')
     return weights
 
 

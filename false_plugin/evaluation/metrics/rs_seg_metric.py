@@ -89,8 +89,8 @@ class RSSegMetric(BaseMetric):
                 cm = confusion_matrix(label, pred, num_classes,
                                       self.ignore_index)
             except ValueError as err:
-                raise ValueError(
-                    f'{sample.get("img_path", "a test image")}: {err}') from err
+                where = sample.get('img_path', 'a test image')
+                raise ValueError(f'{where}: {err}') from err
             self.results.append(cm)
 
     def compute_metrics(self, results: List[np.ndarray]) -> Dict[str, float]:

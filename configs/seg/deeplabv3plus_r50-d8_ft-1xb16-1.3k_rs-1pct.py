@@ -1,0 +1,19 @@
+# DeepLabV3+ R50-D8 on any GeoTIFF tile dataset in data/rs (RSSegDataset,
+# classes from classes.csv), full fine-tuning of a self-supervised encoder on
+# the 1% split, 1,300 iterations of batch 16 (the FALSE group's schedule).
+# The class list is the user's (DATA_ROOT/classes.csv) and the bands may be
+# any: set the number of classes (rows of classes.csv) and one mean / std per
+# band (the pretraining config's; the encoder's input channels follow), e.g.
+#   python tools/train.py configs/seg/THIS.py --cfg-options \
+#       model.backbone.init_cfg.checkpoint=BACKBONE.pth \
+#       model.decode_head.num_classes=K model.auxiliary_head.num_classes=K \
+#       model.data_preprocessor.mean=[m1,m2,m3,m4] \
+#       model.data_preprocessor.std=[s1,s2,s3,s4] model.backbone.in_channels=4
+# The defaults are RGB with ImageNet statistics and 6 classes.
+_base_ = [
+    './_base_/models/deeplabv3plus_r50-d8_selfsup.py',
+    './_base_/datasets/rs_generic.py', 'mmseg::_base_/default_runtime.py',
+    './_base_/schedules/sgd-poly_1.3k.py'
+]
+
+custom_imports = dict(imports=['false_plugin'], allow_failed_imports=False)

@@ -1,0 +1,130 @@
+"""tools/model_converters/extract_backbone.py: MMSelfSup -> MMSeg backbone."""
+import os.path as osp
+import runpy
+from types import SimpleNamespace
+
+import pytest
+import torch
+from _support import REPO_ROOT
+from mmengine.config import Config
+from mmengine.registry import DefaultScope
+from mmseg.registry import MODELS as SEG_MODELS
+from mmselfsup.registry import MODELS as SELFSUP_MODELS
+
+from false_plugin.compat import UnsafeCheckpointError, safe_torch_load
+
+TOOL = 'tools/model_converters/extract_backbone.py'
+SEG_CONFIG = 'tests/configs/deeplabv3plus_r18_tiny.py'
+
+
+# The tool's functions (``if __name__ == '__main__'`` does not run).
+extract_backbone = SimpleNamespace(**runpy.run_path(osp.join(REPO_ROOT, TOOL)))
+
+
+def _selfsup_checkpoint(path, in_channels=3) -> dict:
+    """An MMSelfSup SimCLR checkpoint (tiny ResNet-18) as training saves it:
+    ``meta`` and the whole model's ``state_dict`` (backbone, neck, ...)."""
+    cfg = Config.fromfile(osp.join(REPO_ROOT,
+                                   'tests/configs/simclr_resnet18_tiny.py'))
+    cfg.model.backbone.in_channels = in_channels
+    with DefaultScope.overwrite_default_scope('mmselfsup'):
+        model = SELFSUP_MODELS.build(cfg.model)
+    for param in model.parameters():  # not the initial values
+        param.data.normal_()
+    state = model.state_dict()
+    torch.save(dict(meta=dict(epoch=4, iter=8), state_dict=state), path)
+    return state
+
+
+def _mmseg_resnet(checkpoint, **kwargs):
+    """An MMSeg ResNet-18 initialised as a seg config does it."""
+    with DefaultScope.overwrite_default_scope('mmseg'):
+        model = SEG_MODELS.build(
+            dict(type='ResNet', depth=18, **kwargs,
+                 init_cfg=dict(type='Pretrained', checkpoint=checkpoint,
+                               prefix='backbone.')))
+    model.init_weights()
+    return model
+
+
+def test_round_trip_and_mmseg_loads_every_key(tmp_path, run_tool):
+    state = _selfsup_checkpoint(tmp_path / 'epoch_4.pth')
+    assert any(k.startswith('neck.') for k in state)
+    proc = run_tool([TOOL, str(tmp_path / 'epoch_4.pth'),
+                     str(tmp_path / 'backbone.pth')])
+    assert ('target: ResNet-18, 3 input channels: 120 keys matched, '
+            '0 missing, 0 unexpected, 0 shape mismatches') in proc.stdout
+
+    out = safe_torch_load(str(tmp_path / 'backbone.pth'))
+    expected = {k: v for k, v in state.items() if k.startswith('backbone.')}
+    assert out['state_dict'].keys() == expected.keys()
+    for key, value in expected.items():
+        assert torch.equal(out['state_dict'][key], value), key
+    # mmengine's Pretrained initialiser with prefix='backbone.' loads all.
+    model = _mmseg_resnet(str(tmp_path / 'backbone.pth'))
+    loaded = model.state_dict()
+    assert len(loaded) == len(expected)
+    for key, value in loaded.items():
+        assert torch.equal(value, expected['backbone.' + key]), key
+
+
+def test_multispectral_stem_carries_over(tmp_path):
+    state = _selfsup_checkpoint(tmp_path / 'ms.pth', in_channels=5)
+    out, report = extract_backbone.extract(str(tmp_path / 'ms.pth'))
+    assert report['target'] == dict(type='ResNet', depth=18, in_channels=5)
+    assert (len(report['matched']), report['missing'], report['unexpected'],
+            report['mismatched']) == (120, [], [], [])
+    assert out['state_dict']['backbone.conv1.weight'].shape == (64, 5, 7, 7)
+    extract_backbone.save(out, str(tmp_path / 'ms_backbone.pth'))
+    model = _mmseg_resnet(str(tmp_path / 'ms_backbone.pth'), in_channels=5)
+    assert torch.equal(model.conv1.weight, state['backbone.conv1.weight'])
+
+
+def test_checked_against_a_seg_config(tmp_path):
+    _selfsup_checkpoint(tmp_path / 'epoch_4.pth')
+    # A training work dir stands for its last checkpoint.
+    (tmp_path / 'last_checkpoint').write_text(str(tmp_path / 'epoch_4.pth'))
+    _, report = extract_backbone.extract(
+        str(tmp_path), seg_config=SEG_CONFIG, strict=True)
+    assert report['target']['depth'] == 18
+    assert len(report['matched']) == 120 and not report['missing']
+
+    # A seg config whose stem expects 4 bands: conv1 would not load.
+    options = {'model.backbone.in_channels': 4}
+    _, report = extract_backbone.extract(
+        str(tmp_path), seg_config=SEG_CONFIG, cfg_options=options)
+    assert report['mismatched'] == [
+        'conv1.weight: checkpoint (64, 3, 7, 7), backbone (64, 4, 7, 7)'
+    ]
+    with pytest.raises(ValueError, match='would not load 1 of its weights'):
+        extract_backbone.extract(
+            str(tmp_path), seg_config=SEG_CONFIG, cfg_options=options,
+            strict=True)
+
+
+def test_fails_when_nothing_would_load(tmp_path, run_tool):
+    torch.save({'state_dict': {'neck.fc.weight': torch.ones(2)}},
+               tmp_path / 'neck_only.pth')
+    with pytest.raises(AssertionError) as err:
+        run_tool([TOOL, str(tmp_path / 'neck_only.pth'),
+                  str(tmp_path / 'x.pth')])
+    assert 'neck_only.pth: no "backbone.*" weights' in str(err.value)
+    assert not (tmp_path / 'x.pth').exists()
+
+    # Backbone weights of another architecture: an MMSeg ResNet loads none.
+    vit = {'backbone.patch_embed.projection.weight': torch.ones(8, 3, 4, 4),
+           'backbone.cls_token': torch.ones(1, 1, 8)}
+    torch.save({'state_dict': vit}, tmp_path / 'vit.pth')
+    with pytest.raises(ValueError, match='would load none of the 2'):
+        extract_backbone.extract(str(tmp_path / 'vit.pth'), depth=18,
+                                 in_channels=3)
+    with pytest.raises(ValueError, match='not the weights of a standard'):
+        extract_backbone.extract(str(tmp_path / 'vit.pth'))
+
+
+def test_refuses_pickled_code(tmp_path):
+    state = _selfsup_checkpoint(tmp_path / 'ok.pth')
+    torch.save({'state_dict': state, 'evil': UnsafeCheckpointError},
+               tmp_path / 'evil.pth')
+    with pytest.raises(UnsafeCheckpointError, match='evil.pth'):
+        extract_backbone.extract(str(tmp_path / 'evil.pth'))
