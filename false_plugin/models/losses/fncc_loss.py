@@ -116,13 +116,13 @@ class FNCCLoss(nn.Module):
             z = F.normalize(self._compute_dtype(z), dim=1)
             sim = z @ z.t()
             rows = torch.arange(z.size(0), device=z.device)
-            pos = sim[rows, (rows + z.size(0) // 2) % z.size(0)]
-            excluded = self._simclr_excluded(z.size(0), z.device)
+            targets = (rows + z.size(0) // 2) % z.size(0)
             # Every column but the row itself: the positive and Neg(i).
             logits = sim / self.temperature
             logits.fill_diagonal_(-math.inf)
-            log_denominator = torch.logsumexp(logits, dim=1)
-            return self._loss(pos, sim, logits, log_denominator, excluded)
+            sim = sim.detach()
+            return self._loss(logits, targets, sim[rows, targets], sim,
+                              self._simclr_excluded(z.size(0), z.device), 0)
 
     def forward_similarities(self,
                              pos: Tensor,
@@ -145,8 +145,8 @@ class FNCCLoss(nn.Module):
         Returns:
             Tensor: The scalar loss. :attr:`last_stats` then holds
             ``num_calibrated``, ``gate_pass_rate``, ``mean_gap`` (cosine gap
-            of the picked pairs) and ``pairs``, the ``(P, 2)`` (row, column)
-            indices of the calibrated pairs.
+            of the picked pairs) and ``pairs``, the ``(P, 2)`` (row, column
+            of ``neg``) indices of the calibrated pairs.
         """
         pos = pos.reshape(-1)
         if neg.dim() != 2 or neg.size(0) != pos.numel():
@@ -157,39 +157,49 @@ class FNCCLoss(nn.Module):
         with torch.autocast(neg.device.type, enabled=False):
             pos = self._compute_dtype(pos)
             neg = self._compute_dtype(neg)
-            neg_logits = neg / self.temperature
+            # Column 0 is the positive, columns 1..K the negatives.
+            logits = torch.cat([pos[:, None], neg], dim=1) / self.temperature
             if neg_mask is not None:
-                neg_logits = neg_logits.masked_fill(~neg_mask, -math.inf)
-            pos_logits = pos / self.temperature
-            log_denominator = torch.logaddexp(
-                pos_logits, torch.logsumexp(neg_logits, dim=1))
+                logits[:, 1:].masked_fill_(~neg_mask, -math.inf)
+            targets = torch.zeros_like(pos, dtype=torch.long)
             excluded = None if candidate_mask is None else ~candidate_mask
-            return self._loss(pos, neg, neg_logits, log_denominator,
-                              excluded)
+            return self._loss(logits, targets, pos.detach(), neg.detach(),
+                              excluded, 1)
 
-    def _loss(self, pos: Tensor, neg: Tensor, neg_logits: Tensor,
-              log_denominator: Tensor, excluded: Optional[Tensor]) -> Tensor:
-        """FNSD, then the FNCC loss from the InfoNCE denominator.
+    def _loss(self, logits: Tensor, targets: Tensor, pos: Tensor,
+              neg: Tensor, excluded: Optional[Tensor],
+              neg_offset: int) -> Tensor:
+        """InfoNCE, then FNSD and the FNCC correction of the picked rows.
 
-        ``pos``/``neg`` are cosines, ``neg_logits`` is ``neg / tau`` (``-inf``
-        where not a negative). ``log(S_ip + alpha * sum_m S_im)`` is computed
-        relative to ``S_ip`` from the few picked entries only: no ``(M, K)``
-        copy is made.
+        ``l_i = -log(S_ip / sum_k S_ik) - log(1 + alpha * sum_m S_im / S_ip)``:
+        the first term is a (fused) cross-entropy over ``logits`` (``(M, C)``,
+        ``-inf`` where excluded; the positive at ``targets``); the second
+        needs only the picked entries, gathered in one indexing call.
+
+        Args:
+            logits (Tensor): ``(M, C)`` similarities over ``tau``.
+            targets (Tensor): ``(M,)`` column of each row's positive.
+            pos (Tensor): ``(M,)`` positive cosines (no gradient).
+            neg (Tensor): ``(M, K)`` negative cosines (no gradient); column
+                ``j`` of ``neg`` is column ``j + neg_offset`` of ``logits``.
+            excluded (Tensor, optional): ``(M, K)`` where FNSD may not pick.
+            neg_offset (int): See ``neg``.
         """
-        pos_logits = pos / self.temperature
-        log_numerator = pos_logits
+        loss = F.cross_entropy(logits, targets)
         if self.confidence_weight > 0:
-            rows, cols = self._select(pos.detach(), neg.detach(),
-                                      neg_logits.detach(), excluded)
-            ratio = torch.exp(neg_logits[rows, cols] - pos_logits[rows])
-            extra = torch.zeros_like(pos_logits).index_add(
+            rows, cols = self._select(pos, neg, logits.detach(), neg_offset,
+                                      excluded)
+            picked = logits[torch.cat([rows, rows]),
+                            torch.cat([cols + neg_offset, targets[rows]])]
+            ratio = torch.exp(picked[:rows.numel()] - picked[rows.numel():])
+            extra = logits.new_zeros(logits.size(0)).index_add(
                 0, rows, self.confidence_weight * ratio)
-            log_numerator = pos_logits + torch.log1p(extra)
+            loss = loss - torch.log1p(extra).mean()
         else:
             empty = pos.new_zeros(0)
             self.last_stats = self._stats(empty, empty,
                                           rows_cols_pairs(empty, empty))
-        return self.loss_weight * (log_denominator - log_numerator).mean()
+        return self.loss_weight * loss
 
     def _compute_dtype(self, x: Tensor) -> Tensor:
         return x.double() if x.dtype == torch.float64 else x.float()
@@ -209,16 +219,17 @@ class FNCCLoss(nn.Module):
         return self._mask_cache[key]
 
     @torch.no_grad()
-    def _select(self, pos: Tensor, neg: Tensor, neg_logits: Tensor,
-                excluded: Optional[Tensor]):
-        """FNSD: the (row, column) indices of the pairs to calibrate.
+    def _select(self, pos: Tensor, neg: Tensor, logits: Tensor,
+                neg_offset: int, excluded: Optional[Tensor]):
+        """FNSD: the (row, column of ``neg``) indices of the pairs to
+        calibrate.
 
         The official gap is ``|exp(s_ij / tau) - exp(s_ip / tau)|`` (from the
-        logits already computed), the per-anchor one the cosine gap
-        ``|s_ij - s_ip|``.
+        logits ``s / tau`` already computed), the per-anchor one the cosine
+        gap ``|s_ij - s_ip|``.
         """
         if self.selection == 'official':
-            gap = neg_logits.exp().sub_(
+            gap = logits[:, neg_offset:].exp().sub_(
                 torch.exp(pos / self.temperature)[:, None]).abs_()
         else:
             gap = (neg - pos[:, None]).abs_()
@@ -230,7 +241,7 @@ class FNCCLoss(nn.Module):
         if self.selection == 'official':
             # The global minimum and all its exact ties: row minima first,
             # then only the rows that reach the minimum are searched.
-            row_min = gap.min(dim=1).values
+            row_min = gap.amin(dim=1)
             best = row_min.min()
             if torch.isfinite(best):
                 tie_rows = (row_min == best).nonzero(as_tuple=True)[0]
