@@ -3,6 +3,7 @@ import copy
 import os
 import socket
 
+import pytest
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
@@ -21,15 +22,20 @@ CFG = dict(
               norm_cfg=dict(type='BN1d')),
     head=dict(type='ContrastiveHead', loss=dict(type='mmcls.CrossEntropyLoss'),
               temperature=0.5),
-    fncc=dict(confidence_weight=1.0, positive_threshold=0.0,
-              selection='per_anchor', num_candidates=2))
+    fncc=dict(confidence_weight=1.0, positive_threshold=0.0))
+SELECTIONS = {
+    'official': dict(selection='official'),
+    'per_anchor': dict(selection='per_anchor', num_candidates=2),
+}
 LABELS = [0, 1, 0, 2, 1, 1, 3, 0]
 
 
-def _model_and_batch():
+def _model_and_batch(selection):
+    cfg = copy.deepcopy(CFG)
+    cfg['fncc'].update(SELECTIONS[selection])
     torch.manual_seed(0)
     with DefaultScope.overwrite_default_scope('mmselfsup'):
-        model = MODELS.build(copy.deepcopy(CFG))
+        model = MODELS.build(cfg)
     # Batch-norm statistics are per process in training mode; eval mode
     # makes the embeddings independent of how the batch is split, so any
     # difference left would come from the loss and its gathering.
@@ -45,15 +51,20 @@ def _model_and_batch():
 
 
 def _run(model, views, samples):
+    """Loss, calibrated pairs and FNS record as plain Python values.
+
+    Tensors sent through a multiprocessing queue are shared by file
+    descriptor and cannot be read once their process has exited.
+    """
     out = model.loss(views, samples)
-    pairs = model.fncc.last_stats['pairs']
-    return out['loss'].detach(), pairs, dict(model.fns_record)
+    pairs = {tuple(p) for p in model.fncc.last_stats['pairs'].tolist()}
+    return out['loss'].item(), pairs, dict(model.fns_record)
 
 
-def _worker(rank, world_size, port, queue):
+def _worker(rank, world_size, port, selection, queue):
     os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
     dist.init_process_group('gloo', rank=rank, world_size=world_size)
-    model, views, samples = _model_and_batch()
+    model, views, samples = _model_and_batch(selection)
     part = slice(rank * 4, rank * 4 + 4)
     loss, pairs, record = _run(model, [v[part] for v in views],
                                samples[part])
@@ -68,15 +79,16 @@ def _free_port():
         return s.getsockname()[1]
 
 
-def test_two_processes_equal_one_process():
-    loss, pairs, record = _run(*_model_and_batch())
-    assert pairs.numel() > 0
+@pytest.mark.parametrize('selection', sorted(SELECTIONS))
+def test_two_processes_equal_one_process(selection):
+    loss, pairs, record = _run(*_model_and_batch(selection))
+    assert pairs
 
     ctx = mp.get_context('spawn')
     queue = ctx.Queue()
     port = _free_port()
     procs = [
-        ctx.Process(target=_worker, args=(rank, 2, port, queue))
+        ctx.Process(target=_worker, args=(rank, 2, port, selection, queue))
         for rank in range(2)
     ]
     for proc in procs:
@@ -86,7 +98,6 @@ def test_two_processes_equal_one_process():
         proc.join(timeout=60)
         assert proc.exitcode == 0
     for _, dist_loss, dist_pairs, dist_record in results:
-        torch.testing.assert_close(dist_loss, loss, atol=1e-5, rtol=1e-5)
-        assert {tuple(p) for p in dist_pairs.tolist()} == {
-            tuple(p) for p in pairs.tolist()}
+        assert dist_loss == pytest.approx(loss, rel=1e-5, abs=1e-5)
+        assert dist_pairs == pairs
         assert dist_record == record
