@@ -1,12 +1,20 @@
 """Helpers shared by the tests (importable because pytest.ini puts ``tests``
 on ``sys.path``)."""
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
 from typing import Dict, Optional, Sequence
 
 REPO_ROOT = str(Path(__file__).resolve().parents[1])
+
+
+def free_port() -> int:
+    """A TCP port on the loopback interface that is free right now."""
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
 
 
 def make_png_tiles(root, num: int = 8, size: int = 40) -> str:

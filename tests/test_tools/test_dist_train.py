@@ -4,7 +4,7 @@ import os.path as osp
 import subprocess
 import sys
 
-from _support import REPO_ROOT
+from _support import REPO_ROOT, free_port
 
 from false_plugin.compat import safe_torch_load
 
@@ -23,7 +23,7 @@ def test_dist_train_two_gloo_processes(tmp_path, tiny_png_folder):
         env={
             'PATH': osp.dirname(sys.executable) + ':/usr/bin:/bin',
             'PYTHON': sys.executable,
-            'PORT': '29531',
+            'PORT': str(free_port()),
             'OMP_NUM_THREADS': '1',
         },
         capture_output=True,

@@ -1,12 +1,12 @@
 """FALSESimCLR on a batch split over 2 gloo processes == one process."""
 import copy
 import os
-import socket
 
 import pytest
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
+from _support import free_port
 from mmengine.registry import DefaultScope
 from mmselfsup.registry import MODELS
 from mmselfsup.structures import SelfSupDataSample
@@ -73,12 +73,6 @@ def _worker(rank, world_size, port, selection, queue):
     dist.destroy_process_group()
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.parametrize('selection', sorted(SELECTIONS))
 def test_two_processes_equal_one_process(selection):
     loss, pairs, record = _run(*_model_and_batch(selection))
@@ -86,7 +80,7 @@ def test_two_processes_equal_one_process(selection):
 
     ctx = mp.get_context('spawn')
     queue = ctx.Queue()
-    port = _free_port()
+    port = free_port()
     procs = [
         ctx.Process(target=_worker, args=(rank, 2, port, selection, queue))
         for rank in range(2)
