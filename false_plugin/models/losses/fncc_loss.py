@@ -1,6 +1,6 @@
 """FNSD selection and FNCC calibration: the FALSE loss, in one place."""
 import math
-from typing import Dict, Optional
+from typing import Callable, Dict, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -113,16 +113,17 @@ class FNCCLoss(nn.Module):
             raise ValueError('z must be (2N, D) with an even number of rows, '
                              f'but got shape {tuple(z.shape)}')
         with torch.autocast(z.device.type, enabled=False):
+            # s / tau as one product: z / sqrt(tau) against itself. Every
+            # column but the row itself (-inf): the positive and Neg(i).
             z = F.normalize(self._compute_dtype(z), dim=1)
-            sim = z @ z.t()
+            z = z * self.temperature**-0.5
+            self_mask, exclusion = self._simclr_masks(z)
+            logits = torch.addmm(self_mask, z, z.t())
             rows = torch.arange(z.size(0), device=z.device)
             targets = (rows + z.size(0) // 2) % z.size(0)
-            # Every column but the row itself: the positive and Neg(i).
-            logits = sim / self.temperature
-            logits.fill_diagonal_(-math.inf)
-            sim = sim.detach()
-            return self._loss(logits, targets, sim[rows, targets], sim,
-                              self._simclr_excluded(z.size(0), z.device), 0)
+            return self._loss(
+                logits, targets, exclusion, 0,
+                lambda *index: self._embedding_gap(z, *index))
 
     def forward_similarities(self,
                              pos: Tensor,
@@ -162,81 +163,124 @@ class FNCCLoss(nn.Module):
             if neg_mask is not None:
                 logits[:, 1:].masked_fill_(~neg_mask, -math.inf)
             targets = torch.zeros_like(pos, dtype=torch.long)
-            excluded = None if candidate_mask is None else ~candidate_mask
-            return self._loss(logits, targets, pos.detach(), neg.detach(),
-                              excluded, 1)
+            exclusion = None if candidate_mask is None else torch.zeros_like(
+                neg).masked_fill_(~candidate_mask, math.inf)
+            return self._loss(
+                logits, targets, exclusion, 1,
+                lambda rows, cols, pos_cols: logits[rows, cols] - logits[
+                    rows, pos_cols])
 
-    def _loss(self, logits: Tensor, targets: Tensor, pos: Tensor,
-              neg: Tensor, excluded: Optional[Tensor],
-              neg_offset: int) -> Tensor:
+    def _loss(self, logits: Tensor, targets: Tensor,
+              exclusion: Optional[Tensor], neg_offset: int,
+              logit_gap: Callable[[Tensor, Tensor, Tensor], Tensor]
+              ) -> Tensor:
         """InfoNCE, then FNSD and the FNCC correction of the picked rows.
 
         ``l_i = -log(S_ip / sum_k S_ik) - log(1 + alpha * sum_m S_im / S_ip)``:
         the first term is a (fused) cross-entropy over ``logits`` (``(M, C)``,
         ``-inf`` where excluded; the positive at ``targets``); the second
-        needs only the picked entries, gathered in one indexing call.
+        needs only the picked pairs' ``d_im = (s_im - s_ip) / tau``, from
+        ``logit_gap``. With one picked pair per row (the usual case) it is
+        ``softplus(d_im + log(alpha))``.
 
         Args:
             logits (Tensor): ``(M, C)`` similarities over ``tau``.
             targets (Tensor): ``(M,)`` column of each row's positive.
-            pos (Tensor): ``(M,)`` positive cosines (no gradient).
-            neg (Tensor): ``(M, K)`` negative cosines (no gradient); column
-                ``j`` of ``neg`` is column ``j + neg_offset`` of ``logits``.
-            excluded (Tensor, optional): ``(M, K)`` where FNSD may not pick.
-            neg_offset (int): See ``neg``.
+            exclusion (Tensor, optional): ``(M, C - neg_offset)``, added to
+                the gaps: ``+inf`` where FNSD may not pick, else 0.
+            neg_offset (int): Column of ``logits`` where the negatives (the
+                columns of ``exclusion``) start.
+            logit_gap (Callable): ``(rows, cols, pos_cols) -> (P,)``:
+                ``logits[rows, cols] - logits[rows, pos_cols]``, with its
+                gradient. Recomputing it from the embeddings (SimCLR) spares
+                the backward pass a dense ``(M, C)`` gradient of an indexing.
         """
         loss = F.cross_entropy(logits, targets)
-        if self.confidence_weight > 0:
-            rows, cols = self._select(pos, neg, logits.detach(), neg_offset,
-                                      excluded)
-            picked = logits[torch.cat([rows, rows]),
-                            torch.cat([cols + neg_offset, targets[rows]])]
-            ratio = torch.exp(picked[:rows.numel()] - picked[rows.numel():])
-            extra = logits.new_zeros(logits.size(0)).index_add(
-                0, rows, self.confidence_weight * ratio)
-            loss = loss - torch.log1p(extra).mean()
-        else:
-            empty = pos.new_zeros(0)
+        if self.confidence_weight == 0:
+            empty = logits.new_zeros(0)
             self.last_stats = self._stats(empty, empty,
                                           rows_cols_pairs(empty, empty))
+            return self.loss_weight * loss
+        rows, cols = self._select(logits.detach(), targets, neg_offset,
+                                  exclusion)
+        if rows.numel():  # known on the host: the selection synchronised
+            gap = logit_gap(rows, cols + neg_offset, targets[rows])
+            if self._one_pair_per_row(rows):
+                gain = F.softplus(gap + math.log(self.confidence_weight))
+            else:  # several picked negatives in a row: sum them first
+                gain = torch.log1p(
+                    logits.new_zeros(logits.size(0)).index_add_(
+                        0, rows, self.confidence_weight * gap.exp()))
+            loss = loss - gain.sum() / logits.size(0)
         return self.loss_weight * loss
+
+    def _one_pair_per_row(self, rows: Tensor) -> bool:
+        """Whether no row has two picked pairs (per-anchor with one
+        candidate, or a single pair: no search needed)."""
+        if rows.numel() == 1 or (self.selection == 'per_anchor'
+                                 and self.num_candidates == 1):
+            return True
+        return rows.unique().numel() == rows.numel()
+
+    @staticmethod
+    def _embedding_gap(z: Tensor, rows: Tensor, cols: Tensor,
+                       pos: Tensor) -> Tensor:
+        """``z_r . z_c - z_r . z_p`` for the picked pairs, from one gather
+        of the (temperature-scaled) embeddings."""
+        anchor, negative, positive = z[torch.stack([rows, cols, pos])]
+        return (anchor * (negative - positive)).sum(1)
 
     def _compute_dtype(self, x: Tensor) -> Tensor:
         return x.double() if x.dtype == torch.float64 else x.float()
 
-    def _simclr_excluded(self, rows: int, device: torch.device) -> Tensor:
-        """Where FNSD may not pick in the SimCLR layout (cached per shape):
-        the row itself, its positive and, in official mode, ``j <= i``."""
-        key = (rows, device)
+    def _simclr_masks(self, z: Tensor) -> Tuple[Tensor, Tensor]:
+        """The additive masks of the SimCLR layout, cached per shape.
+
+        Returns:
+            tuple: ``-inf`` on the diagonal (a row is not its own negative;
+            added to the logits inside the matrix product) and the gap
+            offset of :meth:`_select`: ``+inf`` on the row itself, its
+            positive and, in official mode, ``j <= i``. Additions, unlike
+            in-place fills of a tensor that needs a gradient or boolean
+            ``masked_fill``, cost nothing in the backward pass.
+        """
+        rows = z.size(0)
+        key = (rows, z.device, z.dtype)
         if key not in self._mask_cache:
-            index = torch.arange(rows, device=device)
-            excluded = torch.zeros(rows, rows, dtype=torch.bool, device=device)
-            excluded[index, index] = True
+            index = torch.arange(rows, device=z.device)
+            excluded = torch.eye(rows, dtype=torch.bool, device=z.device)
+            self_mask = z.new_zeros(rows, rows).masked_fill_(
+                excluded, -math.inf)
             excluded[index, (index + rows // 2) % rows] = True
             if self.selection == 'official':  # upper triangle only
                 excluded |= torch.ones_like(excluded).tril()
-            self._mask_cache = {key: excluded}
+            self._mask_cache = {
+                key: (self_mask,
+                      z.new_zeros(rows, rows).masked_fill_(excluded, math.inf))
+            }
         return self._mask_cache[key]
 
     @torch.no_grad()
-    def _select(self, pos: Tensor, neg: Tensor, logits: Tensor,
-                neg_offset: int, excluded: Optional[Tensor]):
-        """FNSD: the (row, column of ``neg``) indices of the pairs to
-        calibrate.
+    def _select(self, logits: Tensor, targets: Tensor, neg_offset: int,
+                exclusion: Optional[Tensor]):
+        """FNSD: the (row, column among the negatives) indices of the pairs
+        to calibrate.
 
-        The official gap is ``|exp(s_ij / tau) - exp(s_ip / tau)|`` (from the
-        logits ``s / tau`` already computed), the per-anchor one the cosine
-        gap ``|s_ij - s_ip|``.
+        Both gaps come from the logits ``s / tau``: the official one is
+        ``|exp(s_ij / tau) - exp(s_ip / tau)|``, the per-anchor one the
+        cosine gap ``|s_ij - s_ip|``, ranked as ``|s_ij - s_ip| / tau``; the
+        gate compares ``s_ip`` with ``T``.
         """
+        pos_logit = logits.gather(1, targets[:, None])
         if self.selection == 'official':
-            gap = logits[:, neg_offset:].exp().sub_(
-                torch.exp(pos / self.temperature)[:, None]).abs_()
+            gap = logits[:, neg_offset:].exp().sub_(pos_logit.exp()).abs_()
         else:
-            gap = (neg - pos[:, None]).abs_()
+            gap = logits[:, neg_offset:].sub(pos_logit).abs_()
             if self.max_gap is not None:
-                gap.masked_fill_(gap >= self.max_gap, math.inf)
-        if excluded is not None:
-            gap.masked_fill_(excluded, math.inf)
+                gap.masked_fill_(gap * self.temperature >= self.max_gap,
+                                 math.inf)
+        if exclusion is not None:
+            gap.add_(exclusion)
 
         if self.selection == 'official':
             # The global minimum and all its exact ties: row minima first,
@@ -253,24 +297,29 @@ class FNCCLoss(nn.Module):
         else:
             k = min(self.num_candidates, gap.size(1))
             values, cols = gap.topk(k, dim=1, largest=False)
-            picked = torch.zeros_like(gap, dtype=torch.bool).scatter_(
-                1, cols, torch.isfinite(values))
-            rows, cols = picked.nonzero(as_tuple=True)
-        passed = pos[rows] >= self.positive_threshold
-        cosine_gap = (neg[rows, cols] - pos[rows]).abs()
-        self.last_stats = self._stats(
-            passed, cosine_gap, rows_cols_pairs(rows[passed], cols[passed]))
-        return rows[passed], cols[passed]
+            kept = torch.isfinite(values)
+            rows = torch.arange(gap.size(0), device=gap.device)
+            rows, cols = rows[:, None].expand_as(cols)[kept], cols[kept]
+        pos = pos_logit[rows, 0]
+        passed = pos * self.temperature >= self.positive_threshold
+        cosine_gap = (logits[rows, cols + neg_offset] -
+                      pos).abs_().mul_(self.temperature)
+        rows, cols = rows[passed], cols[passed]
+        self.last_stats = self._stats(passed, cosine_gap,
+                                      rows_cols_pairs(rows, cols))
+        return rows, cols
 
     @staticmethod
     def _stats(passed: Tensor, cosine_gap: Tensor,
                pairs: Tensor) -> Dict[str, Tensor]:
         """Diagnostics of one selection (tensors, no host sync)."""
-        picked = passed.numel()
-        zero = cosine_gap.new_zeros(())
+        if not passed.numel():
+            zero = cosine_gap.new_zeros(())
+            return dict(num_calibrated=zero, gate_pass_rate=zero,
+                        mean_gap=zero, pairs=pairs)
+        passed = passed.to(cosine_gap.dtype)
         return dict(
-            num_calibrated=passed.sum().to(cosine_gap.dtype),
-            gate_pass_rate=passed.to(cosine_gap.dtype).mean()
-            if picked else zero,
-            mean_gap=cosine_gap.mean() if picked else zero,
+            num_calibrated=passed.sum(),
+            gate_pass_rate=passed.mean(),
+            mean_gap=cosine_gap.mean(),
             pairs=pairs)
