@@ -15,13 +15,16 @@ from mmselfsup.registry import TRANSFORMS
 
 @TRANSFORMS.register_module()
 class RSSpectralJitter(BaseTransform):
-    """Random per-band brightness and contrast, the colour distortion of
+    """Random brightness and contrast, the colour distortion of
     multispectral imagery.
 
     Each band ``b`` becomes ``(x_b - m_b) * c_b + m_b * s_b`` with ``m_b``
     the band mean of the view, contrast ``c_b`` drawn from
     ``[1 - contrast, 1 + contrast]`` and brightness ``s_b`` from
-    ``[1 - brightness, 1 + brightness]``. Fill nodata at load time
+    ``[1 - brightness, 1 + brightness]``, per band or, with
+    ``per_band=False``, one draw for all bands: an illumination change that
+    keeps the shape of each pixel's spectrum, which land-cover classes are
+    told apart by. Fill nodata at load time
     (``LoadRSImageFromFile(nodata_value=...)``): geometric transforms do not
     carry the nodata mask along.
 
@@ -29,15 +32,19 @@ class RSSpectralJitter(BaseTransform):
         brightness (float): Brightness jitter strength. Defaults to 0.4.
         contrast (float): Contrast jitter strength. Defaults to 0.4.
         prob (float): Probability to apply. Defaults to 0.8.
+        per_band (bool): Draw the factors for each band independently.
+            Defaults to True.
     """
 
     def __init__(self,
                  brightness: float = 0.4,
                  contrast: float = 0.4,
-                 prob: float = 0.8) -> None:
+                 prob: float = 0.8,
+                 per_band: bool = True) -> None:
         self.brightness = brightness
         self.contrast = contrast
         self.prob = prob
+        self.per_band = per_band
 
     def transform(self, results: dict) -> dict:
         if np.random.rand() >= self.prob:
@@ -45,10 +52,11 @@ class RSSpectralJitter(BaseTransform):
         img = results['img'].astype(np.float32)
         bands = img.shape[2]
         mean = img.reshape(-1, bands).mean(0)
+        draws = bands if self.per_band else 1
         contrast = np.random.uniform(1 - self.contrast, 1 + self.contrast,
-                                     bands)
+                                     draws)
         brightness = np.random.uniform(1 - self.brightness,
-                                       1 + self.brightness, bands)
+                                       1 + self.brightness, draws)
         out = (img - mean) * contrast + mean * brightness
         results['img'] = out.astype(np.float32)
         return results
