@@ -106,9 +106,11 @@ def prediction_figure(work_dir: str, seed: int) -> str:
         ax.imshow(panel, interpolation='nearest')
         ax.set_title(title, fontsize=8)
         ax.axis('off')
-    names = read_class_table(osp.join(ROOT, CLASSES)).classes
+    names = [*read_class_table(osp.join(ROOT, CLASSES)).classes,
+             'no data / no test patch']
     handles = [
-        plt.Rectangle((0, 0), 1, 1, color=np.array(c) / 255) for c in palette
+        plt.Rectangle((0, 0), 1, 1, color=np.array(c) / 255)
+        for c in [*palette, (0, 0, 0)]
     ]
     fig.legend(handles, names, loc='lower center', ncol=len(names),
                fontsize=8)
