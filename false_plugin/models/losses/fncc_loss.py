@@ -215,8 +215,8 @@ class FNCCLoss(nn.Module):
         return self.loss_weight * loss
 
     def _one_pair_per_row(self, rows: Tensor) -> bool:
-        """Whether no row has two picked pairs (per-anchor with one
-        candidate, or a single pair: no search needed)."""
+        """Whether no row has two picked pairs; known without a search for
+        a single pair and for per-anchor selection of one candidate."""
         if rows.numel() == 1 or (self.selection == 'per_anchor'
                                  and self.num_candidates == 1):
             return True
