@@ -7,7 +7,7 @@
 # -std=c++14 while torch >= 2.10 headers need C++20. The sdist is downloaded,
 # patched to -std=c++20 and built without build isolation against the torch
 # installed beside PYTHON. CUDA ops are built when nvcc and a GPU are present,
-# CPU ops otherwise (about 20 minutes on 2 cores; paid once per machine since
+# CPU ops otherwise (about 10 minutes on 2 cores; paid once per machine since
 # the wheel is kept in WHEELHOUSE).
 set -euo pipefail
 PY="$1"

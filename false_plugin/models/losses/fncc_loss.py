@@ -300,10 +300,11 @@ class FNCCLoss(nn.Module):
             kept = torch.isfinite(values)
             rows = torch.arange(gap.size(0), device=gap.device)
             rows, cols = rows[:, None].expand_as(cols)[kept], cols[kept]
-        pos = pos_logit[rows, 0]
-        passed = pos * self.temperature >= self.positive_threshold
+        anchor_pos_logit = pos_logit[rows, 0]
+        passed = (anchor_pos_logit * self.temperature >=
+                  self.positive_threshold)
         cosine_gap = (logits[rows, cols + neg_offset] -
-                      pos).abs_().mul_(self.temperature)
+                      anchor_pos_logit).abs_().mul_(self.temperature)
         rows, cols = rows[passed], cols[passed]
         self.last_stats = self._stats(passed, cosine_gap,
                                       rows_cols_pairs(rows, cols))
