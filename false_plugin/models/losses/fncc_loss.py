@@ -179,9 +179,8 @@ class FNCCLoss(nn.Module):
         ``l_i = -log(S_ip / sum_k S_ik) - log(1 + alpha * sum_m S_im / S_ip)``:
         the first term is a (fused) cross-entropy over ``logits`` (``(M, C)``,
         ``-inf`` where excluded; the positive at ``targets``); the second
-        needs only the picked pairs' ``d_im = (s_im - s_ip) / tau``, from
-        ``logit_gap``. With one picked pair per row (the usual case) it is
-        ``softplus(d_im + log(alpha))``.
+        needs only the picked pairs' ``S_im / S_ip = exp((s_im - s_ip) /
+        tau)``, from ``logit_gap``.
 
         Args:
             logits (Tensor): ``(M, C)`` similarities over ``tau``.
@@ -204,23 +203,11 @@ class FNCCLoss(nn.Module):
         rows, cols = self._select(logits.detach(), targets, neg_offset,
                                   exclusion)
         if rows.numel():  # known on the host: the selection synchronised
-            gap = logit_gap(rows, cols + neg_offset, targets[rows])
-            if self._one_pair_per_row(rows):
-                gain = F.softplus(gap + math.log(self.confidence_weight))
-            else:  # several picked negatives in a row: sum them first
-                gain = torch.log1p(
-                    logits.new_zeros(logits.size(0)).index_add_(
-                        0, rows, self.confidence_weight * gap.exp()))
-            loss = loss - gain.sum() / logits.size(0)
+            ratio = logit_gap(rows, cols + neg_offset, targets[rows]).exp()
+            extra = logits.new_zeros(logits.size(0)).index_add_(
+                0, rows, self.confidence_weight * ratio)
+            loss = loss - torch.log1p(extra).sum() / logits.size(0)
         return self.loss_weight * loss
-
-    def _one_pair_per_row(self, rows: Tensor) -> bool:
-        """Whether no row has two picked pairs; known without a search for
-        a single pair and for per-anchor selection of one candidate."""
-        if rows.numel() == 1 or (self.selection == 'per_anchor'
-                                 and self.num_candidates == 1):
-            return True
-        return rows.unique().numel() == rows.numel()
 
     @staticmethod
     def _embedding_gap(z: Tensor, rows: Tensor, cols: Tensor,
