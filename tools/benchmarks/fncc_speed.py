@@ -7,9 +7,10 @@ computes it) and against a row loop like the authors'.
 Forward + backward of one loss call on ``B`` rows (``B / 2`` images, two
 views each), the fastest of ``--repeats`` timed runs after one warm-up (the
 losses take turns), on each available device. One table of times and ratios
-is printed, all from the same run. The embeddings are those of a trained encoder: the second view
-of each image is the first plus noise, so most positive pairs pass the gate
-(``T = 0.9``) and the FNCC correction is part of the timing. The row loop
+is printed, all from the same run. The embeddings are like a trained
+encoder's: the second view of each image is the first plus noise, so most
+positive pairs pass the gate (``T = 0.9``) and the FNCC correction is part
+of the timing. The row loop
 follows the authors' VISSL code: exponentiated similarities summed row by
 row in Python, with a host sync per row (on the CPU it is skipped above
 ``--loop-max-cpu`` rows: at 4096 rows one call takes about five minutes).
