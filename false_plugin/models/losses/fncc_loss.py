@@ -96,7 +96,7 @@ class FNCCLoss(nn.Module):
         self.loss_weight = float(loss_weight)
         #: Diagnostics of the last call, see :meth:`forward_similarities`.
         self.last_stats: Dict[str, Tensor] = {}
-        self._mask_cache: Dict[tuple, Tensor] = {}
+        self._layout_cache: Dict[tuple, Tuple[Tensor, Tensor, Tensor]] = {}
 
     def forward(self, z: Tensor) -> Tensor:
         """SimCLR layout: in-batch negatives.
@@ -117,10 +117,8 @@ class FNCCLoss(nn.Module):
             # column but the row itself (-inf): the positive and Neg(i).
             z = F.normalize(self._compute_dtype(z), dim=1)
             z = z * self.temperature**-0.5
-            self_mask, exclusion = self._simclr_masks(z)
+            targets, self_mask, exclusion = self._simclr_layout(z)
             logits = torch.addmm(self_mask, z, z.t())
-            rows = torch.arange(z.size(0), device=z.device)
-            targets = (rows + z.size(0) // 2) % z.size(0)
             return self._loss(
                 logits, targets, exclusion, 0,
                 lambda *index: self._embedding_gap(z, *index))
@@ -220,32 +218,35 @@ class FNCCLoss(nn.Module):
     def _compute_dtype(self, x: Tensor) -> Tensor:
         return x.double() if x.dtype == torch.float64 else x.float()
 
-    def _simclr_masks(self, z: Tensor) -> Tuple[Tensor, Tensor]:
-        """The additive masks of the SimCLR layout, cached per shape.
+    def _simclr_layout(self, z: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
+        """The positives and additive masks of the SimCLR layout, cached
+        per shape.
 
         Returns:
-            tuple: ``-inf`` on the diagonal (a row is not its own negative;
-            added to the logits inside the matrix product) and the gap
-            offset of :meth:`_select`: ``+inf`` on the row itself, its
-            positive and, in official mode, ``j <= i``. Additions, unlike
-            in-place fills of a tensor that needs a gradient or boolean
-            ``masked_fill``, cost nothing in the backward pass.
+            tuple: each row's positive column ``(i + N) mod 2N``; ``-inf``
+            on the diagonal (a row is not its own negative; added to the
+            logits inside the matrix product); and the gap offset of
+            :meth:`_select`: ``+inf`` on the row itself, its positive and, in
+            official mode, ``j <= i``. Additions, unlike in-place fills of a
+            tensor that needs a gradient or boolean ``masked_fill``, cost
+            nothing in the backward pass.
         """
         rows = z.size(0)
         key = (rows, z.device, z.dtype)
-        if key not in self._mask_cache:
+        if key not in self._layout_cache:
             index = torch.arange(rows, device=z.device)
+            targets = (index + rows // 2) % rows
             excluded = torch.eye(rows, dtype=torch.bool, device=z.device)
             self_mask = z.new_zeros(rows, rows).masked_fill_(
                 excluded, -math.inf)
-            excluded[index, (index + rows // 2) % rows] = True
+            excluded[index, targets] = True
             if self.selection == 'official':  # upper triangle only
                 excluded |= torch.ones_like(excluded).tril()
-            self._mask_cache = {
-                key: (self_mask,
+            self._layout_cache = {
+                key: (targets, self_mask,
                       z.new_zeros(rows, rows).masked_fill_(excluded, math.inf))
             }
-        return self._mask_cache[key]
+        return self._layout_cache[key]
 
     @torch.no_grad()
     def _select(self, logits: Tensor, targets: Tensor, neg_offset: int,
