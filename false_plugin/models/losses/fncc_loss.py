@@ -1,11 +1,13 @@
 """FNSD selection and FNCC calibration: the FALSE loss, in one place."""
 import math
+from functools import partial
 from typing import Callable, Dict, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
 from mmselfsup.registry import MODELS
 from torch import Tensor, nn
+from torch.autograd.function import once_differentiable
 
 SELECTIONS = ('official', 'per_anchor')
 
@@ -119,9 +121,7 @@ class FNCCLoss(nn.Module):
             z = z * self.temperature**-0.5
             targets, self_mask, exclusion = self._simclr_layout(z)
             logits = torch.addmm(self_mask, z, z.t())
-            return self._loss(
-                logits, targets, exclusion, 0,
-                lambda *index: self._embedding_gap(z, *index))
+            return self._loss(logits, targets, exclusion, 0)
 
     def forward_similarities(self,
                              pos: Tensor,
@@ -163,57 +163,26 @@ class FNCCLoss(nn.Module):
             targets = torch.zeros_like(pos, dtype=torch.long)
             exclusion = None if candidate_mask is None else torch.zeros_like(
                 neg).masked_fill_(~candidate_mask, math.inf)
-            return self._loss(
-                logits, targets, exclusion, 1,
-                lambda rows, cols, pos_cols: logits[rows, cols] - logits[
-                    rows, pos_cols])
+            return self._loss(logits, targets, exclusion, 1)
 
     def _loss(self, logits: Tensor, targets: Tensor,
-              exclusion: Optional[Tensor], neg_offset: int,
-              logit_gap: Callable[[Tensor, Tensor, Tensor], Tensor]
-              ) -> Tensor:
-        """InfoNCE, then FNSD and the FNCC correction of the picked rows.
-
-        ``l_i = -log(S_ip / sum_k S_ik) - log(1 + alpha * sum_m S_im / S_ip)``:
-        the first term is a (fused) cross-entropy over ``logits`` (``(M, C)``,
-        ``-inf`` where excluded; the positive at ``targets``); the second
-        needs only the picked pairs' ``S_im / S_ip = exp((s_im - s_ip) /
-        tau)``, from ``logit_gap``.
+              exclusion: Optional[Tensor], neg_offset: int) -> Tensor:
+        """InfoNCE over ``logits`` with FNSD and the FNCC correction.
 
         Args:
-            logits (Tensor): ``(M, C)`` similarities over ``tau``.
+            logits (Tensor): ``(M, C)`` similarities over ``tau``, ``-inf``
+                where excluded; the positive of row ``i`` at ``targets[i]``.
             targets (Tensor): ``(M,)`` column of each row's positive.
             exclusion (Tensor, optional): ``(M, C - neg_offset)``, added to
                 the gaps: ``+inf`` where FNSD may not pick, else 0.
             neg_offset (int): Column of ``logits`` where the negatives (the
                 columns of ``exclusion``) start.
-            logit_gap (Callable): ``(rows, cols, pos_cols) -> (P,)``:
-                ``logits[rows, cols] - logits[rows, pos_cols]``, with its
-                gradient. Recomputing it from the embeddings (SimCLR) spares
-                the backward pass a dense ``(M, C)`` gradient of an indexing.
         """
-        loss = F.cross_entropy(logits, targets)
-        if self.confidence_weight == 0:
-            empty = logits.new_zeros(0)
-            self.last_stats = self._stats(empty, empty,
-                                          rows_cols_pairs(empty, empty))
-            return self.loss_weight * loss
-        rows, cols = self._select(logits.detach(), targets, neg_offset,
-                                  exclusion)
-        if rows.numel():  # known on the host: the selection synchronised
-            ratio = logit_gap(rows, cols + neg_offset, targets[rows]).exp()
-            extra = logits.new_zeros(logits.size(0)).index_add_(
-                0, rows, self.confidence_weight * ratio)
-            loss = loss - torch.log1p(extra).sum() / logits.size(0)
-        return self.loss_weight * loss
-
-    @staticmethod
-    def _embedding_gap(z: Tensor, rows: Tensor, cols: Tensor,
-                       pos: Tensor) -> Tensor:
-        """``z_r . z_c - z_r . z_p`` for the picked pairs, from one gather
-        of the (temperature-scaled) embeddings."""
-        anchor, negative, positive = z[torch.stack([rows, cols, pos])]
-        return (anchor * (negative - positive)).sum(1)
+        select = partial(self._select, targets=targets,
+                         neg_offset=neg_offset, exclusion=exclusion)
+        return _CalibratedCrossEntropy.apply(logits, targets, select,
+                                             self.confidence_weight,
+                                             self.loss_weight)
 
     def _compute_dtype(self, x: Tensor) -> Tensor:
         return x.double() if x.dtype == torch.float64 else x.float()
@@ -249,19 +218,36 @@ class FNCCLoss(nn.Module):
         return self._layout_cache[key]
 
     @torch.no_grad()
-    def _select(self, logits: Tensor, targets: Tensor, neg_offset: int,
-                exclusion: Optional[Tensor]):
-        """FNSD: the (row, column among the negatives) indices of the pairs
-        to calibrate.
+    def _select(self, logits: Tensor, probs: Tensor, log_total: Tensor,
+                targets: Tensor, neg_offset: int,
+                exclusion: Optional[Tensor]) -> Tuple[Tensor, Tensor]:
+        """FNSD: the (row, column of ``logits``) indices of the pairs to
+        calibrate.
 
-        Both gaps come from the logits ``s / tau``: the official one is
-        ``|exp(s_ij / tau) - exp(s_ip / tau)|``, the per-anchor one the
-        cosine gap ``|s_ij - s_ip|``, ranked as ``|s_ij - s_ip| / tau``; the
-        gate compares ``s_ip`` with ``T``.
+        Args:
+            logits (Tensor): ``(M, C)`` similarities over ``tau``.
+            probs (Tensor): ``softmax(logits)``.
+            log_total (Tensor): ``(M, 1)``, ``log sum_k S_ik``: ``probs``
+                times its exponential is ``S``.
+            targets, neg_offset, exclusion: As in :meth:`_loss`.
+
+        The official gap ``|S_ij - S_ip| = exp(log_total_i) |probs_ij -
+        probs_ip|`` is ranked within a row on ``probs`` and across rows by
+        its logarithm, so it never overflows (the authors' raw ``S`` does
+        for small ``tau``). The per-anchor gap is the cosine gap
+        ``|s_ij - s_ip|``, ranked as ``|s_ij - s_ip| / tau``. The gate
+        compares ``s_ip`` with ``T``.
         """
+        if self.confidence_weight == 0:  # InfoNCE: nothing to pick
+            empty = targets.new_zeros(0)
+            self.last_stats = self._stats(
+                logits.new_zeros(0), logits.new_zeros(0),
+                rows_cols_pairs(empty, empty))
+            return empty, empty
         pos_logit = logits.gather(1, targets[:, None])
         if self.selection == 'official':
-            gap = logits[:, neg_offset:].exp().sub_(pos_logit.exp()).abs_()
+            gap = probs[:, neg_offset:].sub(probs.gather(
+                1, targets[:, None])).abs_()
         else:
             gap = logits[:, neg_offset:].sub(pos_logit).abs_()
             if self.max_gap is not None:
@@ -274,28 +260,30 @@ class FNCCLoss(nn.Module):
             # The global minimum and all its exact ties: row minima first,
             # then only the rows that reach the minimum are searched.
             row_min = gap.amin(dim=1)
-            best = row_min.min()
-            if torch.isfinite(best):
-                tie_rows = (row_min == best).nonzero(as_tuple=True)[0]
-                hits = (gap[tie_rows] == best).nonzero(as_tuple=True)
+            log_gap = row_min.log().add_(log_total[:, 0])
+            best = log_gap.min()
+            if best < math.inf:  # not everything excluded
+                tie_rows = (log_gap == best).nonzero(as_tuple=True)[0]
+                hits = (gap[tie_rows] == row_min[tie_rows, None]).nonzero(
+                    as_tuple=True)
                 rows, cols = tie_rows[hits[0]], hits[1]
             else:
-                rows = cols = torch.zeros(0, dtype=torch.long,
-                                          device=gap.device)
+                rows = cols = targets.new_zeros(0)
         else:
             k = min(self.num_candidates, gap.size(1))
             values, cols = gap.topk(k, dim=1, largest=False)
             kept = torch.isfinite(values)
             rows = torch.arange(gap.size(0), device=gap.device)
             rows, cols = rows[:, None].expand_as(cols)[kept], cols[kept]
+        cols = cols + neg_offset
         anchor_pos_logit = pos_logit[rows, 0]
         passed = (anchor_pos_logit * self.temperature >=
                   self.positive_threshold)
-        cosine_gap = (logits[rows, cols + neg_offset] -
+        cosine_gap = (logits[rows, cols] -
                       anchor_pos_logit).abs_().mul_(self.temperature)
         rows, cols = rows[passed], cols[passed]
-        self.last_stats = self._stats(passed, cosine_gap,
-                                      rows_cols_pairs(rows, cols))
+        self.last_stats = self._stats(
+            passed, cosine_gap, rows_cols_pairs(rows, cols - neg_offset))
         return rows, cols
 
     @staticmethod
@@ -312,3 +300,58 @@ class FNCCLoss(nn.Module):
             gate_pass_rate=passed.mean(),
             mean_gap=cosine_gap.mean(),
             pairs=pairs)
+
+
+class _CalibratedCrossEntropy(torch.autograd.Function):
+    """``weight`` times the mean over rows of ``-log((S_ip + alpha
+    sum_{m in F(i)} S_im) / sum_k S_ik)``, FNSD included, with its gradient
+    written out.
+
+    One softmax serves the loss, the official selection and the backward
+    pass, which is ``softmax - one-hot(positive)`` plus the correction at
+    the picked entries only. Arguments: ``logits`` ``(M, C)``, ``targets``
+    ``(M,)``, ``select(logits, probs, log_total) -> (rows, cols)`` (FNSD,
+    without gradient), ``alpha`` and ``weight``.
+    """
+
+    @staticmethod
+    def forward(ctx, logits: Tensor, targets: Tensor,
+                select: Callable[[Tensor, Tensor, Tensor],
+                                 Tuple[Tensor, Tensor]], alpha: float,
+                weight: float) -> Tensor:
+        probs = logits.softmax(dim=1)
+        # log sum_k S_ik, from the row maximum: its probability is at least
+        # 1 / C, so its logarithm is exact where a softmax entry underflows.
+        log_total = logits.amax(dim=1, keepdim=True) - probs.amax(
+            dim=1, keepdim=True).log_()
+        pos_logit = logits.gather(1, targets[:, None])
+        rows, cols = select(logits, probs, log_total)
+        # alpha * S_im / S_ip of the picked pairs, summed per anchor.
+        ratio = (logits[rows, cols] - pos_logit[rows, 0]).exp_().mul_(alpha)
+        extra = logits.new_zeros(logits.size(0)).index_add_(0, rows, ratio)
+        ctx.save_for_backward(probs, targets, rows, cols,
+                              ratio / (1 + extra[rows]))
+        ctx.weight, ctx.used = weight, False
+        infonce = (log_total - pos_logit)[:, 0]
+        return (infonce - extra.log1p_()).mean() * weight
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad: Tensor):
+        if ctx.used:  # probs was overwritten by the first backward pass
+            raise RuntimeError('FNCCLoss supports one backward pass per '
+                               'forward pass')
+        ctx.used = True
+        probs, targets, rows, cols, weight = ctx.saved_tensors
+        scale = grad * (ctx.weight / probs.size(0))
+        weight = weight * scale
+        grad_logits = probs.mul_(scale)
+        index = torch.arange(probs.size(0), device=probs.device)
+        # - one-hot(positive); each picked pair's correction: -weight at
+        # (i, m), +weight at (i, p(i)).
+        grad_logits.index_put_(
+            (torch.cat([index, rows, rows]),
+             torch.cat([targets, cols, targets[rows]])),
+            torch.cat([-scale.expand_as(index), -weight, weight]),
+            accumulate=True)
+        return grad_logits, None, None, None, None
