@@ -12,11 +12,6 @@ from torch.autograd.function import once_differentiable
 SELECTIONS = ('official', 'per_anchor')
 
 
-def rows_cols_pairs(rows: Tensor, cols: Tensor) -> Tensor:
-    """``(P, 2)`` long tensor of (row, column) pairs."""
-    return torch.stack([rows.long(), cols.long()], dim=1)
-
-
 @MODELS.register_module()
 class FNCCLoss(nn.Module):
     r"""False-negative-sample confidence calibration (FNCC) loss.
@@ -219,35 +214,33 @@ class FNCCLoss(nn.Module):
 
     @torch.no_grad()
     def _select(self, logits: Tensor, probs: Tensor, log_total: Tensor,
-                targets: Tensor, neg_offset: int,
+                pos_logit: Tensor, targets: Tensor, neg_offset: int,
                 exclusion: Optional[Tensor]) -> Tuple[Tensor, Tensor]:
         """FNSD: the (row, column of ``logits``) indices of the pairs to
-        calibrate.
+        calibrate; sets :attr:`last_stats`.
 
         Args:
             logits (Tensor): ``(M, C)`` similarities over ``tau``.
             probs (Tensor): ``softmax(logits)``.
-            log_total (Tensor): ``(M, 1)``, ``log sum_k S_ik``: ``probs``
-                times its exponential is ``S``.
+            log_total (Tensor): ``(M, 1)``, ``log sum_k S_ik``, so that
+                ``S = probs * exp(log_total)``.
+            pos_logit (Tensor): ``(M, 1)``, ``s_ip / tau``.
             targets, neg_offset, exclusion: As in :meth:`_loss`.
 
-        The official gap ``|S_ij - S_ip| = exp(log_total_i) |probs_ij -
-        probs_ip|`` is ranked within a row on ``probs`` and across rows by
-        its logarithm, so it never overflows (the authors' raw ``S`` does
-        for small ``tau``). The per-anchor gap is the cosine gap
-        ``|s_ij - s_ip|``, ranked as ``|s_ij - s_ip| / tau``. The gate
-        compares ``s_ip`` with ``T``.
+        The official gap is ranked within a row on a scaled copy (see
+        :meth:`_official_gap`) and across rows by its logarithm. The
+        per-anchor gap is the cosine gap ``|s_ij - s_ip|``, ranked as
+        ``|s_ij - s_ip| / tau``. The gate compares ``s_ip`` with ``T``.
         """
+        none = targets.new_zeros(0)
         if self.confidence_weight == 0:  # InfoNCE: nothing to pick
-            empty = targets.new_zeros(0)
-            self.last_stats = self._stats(
-                logits.new_zeros(0), logits.new_zeros(0),
-                rows_cols_pairs(empty, empty))
-            return empty, empty
-        pos_logit = logits.gather(1, targets[:, None])
+            self.last_stats = self._stats(none.bool(), none.float(),
+                                          none.view(0, 2))
+            return none, none
         if self.selection == 'official':
-            gap = probs[:, neg_offset:].sub(probs.gather(
-                1, targets[:, None])).abs_()
+            gap, log_scale = self._official_gap(logits, probs, log_total,
+                                                pos_logit, targets,
+                                                neg_offset)
         else:
             gap = logits[:, neg_offset:].sub(pos_logit).abs_()
             if self.max_gap is not None:
@@ -260,38 +253,61 @@ class FNCCLoss(nn.Module):
             # The global minimum and all its exact ties: row minima first,
             # then only the rows that reach the minimum are searched.
             row_min = gap.amin(dim=1)
-            log_gap = row_min.log().add_(log_total[:, 0])
-            best = log_gap.min()
+            log_gap = row_min.log().add_(log_scale)
+            best = log_gap.min().item()
+            rows = cols = none
             if best < math.inf:  # not everything excluded
-                tie_rows = (log_gap == best).nonzero(as_tuple=True)[0]
-                hits = (gap[tie_rows] == row_min[tie_rows, None]).nonzero(
-                    as_tuple=True)
-                rows, cols = tie_rows[hits[0]], hits[1]
-            else:
-                rows = cols = targets.new_zeros(0)
+                tie_rows = (log_gap == best).nonzero()[:, 0]
+                hits, cols = (gap[tie_rows] == row_min[tie_rows, None]
+                              ).nonzero(as_tuple=True)
+                rows = tie_rows[hits]
         else:
             k = min(self.num_candidates, gap.size(1))
             values, cols = gap.topk(k, dim=1, largest=False)
             kept = torch.isfinite(values)
             rows = torch.arange(gap.size(0), device=gap.device)
             rows, cols = rows[:, None].expand_as(cols)[kept], cols[kept]
-        cols = cols + neg_offset
+        cols += neg_offset
         anchor_pos_logit = pos_logit[rows, 0]
-        passed = (anchor_pos_logit * self.temperature >=
-                  self.positive_threshold)
+        passed = anchor_pos_logit * self.temperature >= self.positive_threshold
         cosine_gap = (logits[rows, cols] -
                       anchor_pos_logit).abs_().mul_(self.temperature)
         rows, cols = rows[passed], cols[passed]
         self.last_stats = self._stats(
-            passed, cosine_gap, rows_cols_pairs(rows, cols - neg_offset))
+            passed, cosine_gap, torch.stack([rows, cols - neg_offset], 1))
         return rows, cols
+
+    @staticmethod
+    def _official_gap(logits: Tensor, probs: Tensor, log_total: Tensor,
+                      pos_logit: Tensor, targets: Tensor,
+                      neg_offset: int) -> Tuple[Tensor, Tensor]:
+        """``|S_ij - S_ip|`` over the negatives, as a row-scaled ``gap``
+        with the ``(M,)`` logarithm of each row's scale.
+
+        ``|S_ij - S_ip| = exp(log_total_i) |probs_ij - probs_ip|``: no raw
+        ``S`` (which overflows float32 for ``tau`` below about 0.011) and no
+        second exponential. A row whose positive is too improbable for its
+        neighbours to keep their precision in ``probs`` (float32 and
+        ``tau`` below about 0.025) is scaled by ``S_ip`` instead:
+        ``S_ip |exp((s_ij - s_ip) / tau) - 1|``.
+        """
+        pos_prob = probs.gather(1, targets[:, None])
+        gap = probs[:, neg_offset:].sub(pos_prob).abs_()
+        log_scale = log_total[:, 0]
+        info = torch.finfo(probs.dtype)
+        faint = (pos_prob[:, 0] < info.tiny / info.eps).nonzero()[:, 0]
+        if faint.numel():
+            gap[faint] = (logits[faint, neg_offset:] -
+                          pos_logit[faint]).exp_().sub_(1).abs_()
+            log_scale = log_scale.index_copy(0, faint, pos_logit[faint, 0])
+        return gap, log_scale
 
     @staticmethod
     def _stats(passed: Tensor, cosine_gap: Tensor,
                pairs: Tensor) -> Dict[str, Tensor]:
         """Diagnostics of one selection (tensors, no host sync)."""
         if not passed.numel():
-            zero = cosine_gap.new_zeros(())
+            zero = pairs.new_zeros((), dtype=torch.float)
             return dict(num_calibrated=zero, gate_pass_rate=zero,
                         mean_gap=zero, pairs=pairs)
         passed = passed.to(cosine_gap.dtype)
@@ -310,48 +326,47 @@ class _CalibratedCrossEntropy(torch.autograd.Function):
     One softmax serves the loss, the official selection and the backward
     pass, which is ``softmax - one-hot(positive)`` plus the correction at
     the picked entries only. Arguments: ``logits`` ``(M, C)``, ``targets``
-    ``(M,)``, ``select(logits, probs, log_total) -> (rows, cols)`` (FNSD,
-    without gradient), ``alpha`` and ``weight``.
+    ``(M,)``, ``select(logits, probs, log_total, pos_logit) -> (rows,
+    cols)`` (FNSD, without gradient), ``alpha`` and ``weight``.
     """
 
     @staticmethod
     def forward(ctx, logits: Tensor, targets: Tensor,
-                select: Callable[[Tensor, Tensor, Tensor],
-                                 Tuple[Tensor, Tensor]], alpha: float,
+                select: Callable[..., Tuple[Tensor, Tensor]], alpha: float,
                 weight: float) -> Tensor:
         probs = logits.softmax(dim=1)
         # log sum_k S_ik, from the row maximum: its probability is at least
         # 1 / C, so its logarithm is exact where a softmax entry underflows.
-        log_total = logits.amax(dim=1, keepdim=True) - probs.amax(
-            dim=1, keepdim=True).log_()
+        log_total = logits.amax(dim=1, keepdim=True).sub_(
+            probs.amax(dim=1, keepdim=True).log_())
         pos_logit = logits.gather(1, targets[:, None])
-        rows, cols = select(logits, probs, log_total)
-        # alpha * S_im / S_ip of the picked pairs, summed per anchor.
-        ratio = (logits[rows, cols] - pos_logit[rows, 0]).exp_().mul_(alpha)
-        extra = logits.new_zeros(logits.size(0)).index_add_(0, rows, ratio)
-        ctx.save_for_backward(probs, targets, rows, cols,
-                              ratio / (1 + extra[rows]))
-        ctx.weight, ctx.used = weight, False
-        infonce = (log_total - pos_logit)[:, 0]
-        return (infonce - extra.log1p_()).mean() * weight
+        rows, cols = select(logits, probs, log_total, pos_logit)
+        loss = log_total.sub_(pos_logit)[:, 0]  # InfoNCE, per row
+        correction = None
+        if rows.numel():  # known on the host: the selection synchronised
+            # alpha * S_im / S_ip of the picked pairs, summed per anchor.
+            ratio = (logits[rows, cols] - pos_logit[rows, 0]).exp_()
+            extra = torch.zeros_like(loss).index_add_(0, rows, ratio,
+                                                      alpha=alpha)
+            loss -= extra.log1p()
+            # d loss_i / d logit_im = -alpha S_im / (S_ip + alpha sum S_i.).
+            correction = ratio.mul_(alpha).div_(extra[rows].add_(1))
+        ctx.save_for_backward(probs, targets, rows, cols, correction)
+        ctx.weight = weight
+        return loss.mean() * weight
 
     @staticmethod
     @once_differentiable
     def backward(ctx, grad: Tensor):
-        if ctx.used:  # probs was overwritten by the first backward pass
-            raise RuntimeError('FNCCLoss supports one backward pass per '
-                               'forward pass')
-        ctx.used = True
-        probs, targets, rows, cols, weight = ctx.saved_tensors
+        probs, targets, rows, cols, correction = ctx.saved_tensors
         scale = grad * (ctx.weight / probs.size(0))
-        weight = weight * scale
-        grad_logits = probs.mul_(scale)
-        index = torch.arange(probs.size(0), device=probs.device)
-        # - one-hot(positive); each picked pair's correction: -weight at
-        # (i, m), +weight at (i, p(i)).
-        grad_logits.index_put_(
-            (torch.cat([index, rows, rows]),
-             torch.cat([targets, cols, targets[rows]])),
-            torch.cat([-scale.expand_as(index), -weight, weight]),
-            accumulate=True)
+        grad_logits = probs * scale
+        grad_logits.scatter_add_(1, targets[:, None],
+                                 scale.neg().expand(probs.size(0), 1))
+        if correction is not None:
+            correction = correction * scale
+            grad_logits.index_put_((rows, cols), -correction,
+                                   accumulate=True)
+            grad_logits.index_put_((rows, targets[rows]), correction,
+                                   accumulate=True)
         return grad_logits, None, None, None, None

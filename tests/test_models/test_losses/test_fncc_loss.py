@@ -168,6 +168,63 @@ def test_forward_similarities_queue_layout():
     assert _pairs(loss_fn) == ({(a, m)} if pos[a] >= 0.85 else set())
 
 
+@pytest.mark.parametrize('selection', ['official', 'per_anchor'])
+def test_forward_similarities_gradient(selection):
+    """The written-out backward pass against finite differences, with
+    masked negatives, restricted candidates and several picks per row."""
+    gen = torch.Generator().manual_seed(6)
+    pos = (torch.rand(5, generator=gen, dtype=torch.float64) * 0.2 +
+           0.8).requires_grad_(True)
+    neg = (torch.rand(5, 7, generator=gen, dtype=torch.float64) * 2 -
+           1).requires_grad_(True)
+    neg_mask = torch.rand(5, 7, generator=gen) > 0.2
+    candidate_mask = neg_mask & (torch.rand(5, 7, generator=gen) > 0.2)
+    loss_fn = FNCCLoss(temperature=0.3, confidence_weight=0.8,
+                       positive_threshold=0.85, selection=selection,
+                       num_candidates=2, loss_weight=1.7)
+
+    def loss(pos, neg):
+        return loss_fn.forward_similarities(pos, neg, neg_mask,
+                                            candidate_mask)
+
+    assert torch.autograd.gradcheck(loss, (pos, neg))
+    assert loss_fn.last_stats['num_calibrated'] > 0
+
+
+def test_official_small_temperature():
+    """tau = 0.01: exp(s / tau) overflows float32. In float64 the loss still
+    equals the reference; in float32 it and its gradient stay finite."""
+    gen = torch.Generator().manual_seed(7)
+    for trial in range(5):
+        z = _correlated_batch(gen, 6, 8, noise=0.3 * trial)
+        _check(z, FNCCLoss(temperature=0.01, positive_threshold=-1.0))
+        z32 = z.float().requires_grad_(True)
+        loss_fn = FNCCLoss(temperature=0.01, positive_threshold=-1.0)
+        loss_fn(z32).backward()
+        assert loss_fn.last_stats['num_calibrated'] > 0
+        assert torch.isfinite(z32.grad).all()
+
+
+def test_official_faint_positive_float32():
+    """A positive whose softmax probability underflows float32 (the row's
+    best negative is 1.1 cosine above it, tau = 0.01): its row holds the
+    smallest gap, found exactly as in float64."""
+    pos = torch.tensor([-0.2, 0.95, 0.9], dtype=torch.float64)
+    neg = torch.tensor([[0.9, -0.5, -0.3], [0.3, 0.1, 0.5],
+                        [-0.1, 0.2, 0.6]], dtype=torch.float64)
+    loss_fn = FNCCLoss(temperature=0.01, positive_threshold=-1.0)
+    loss = loss_fn.forward_similarities(pos.float(), neg.float())
+    big_pos, big_neg = torch.exp(pos / 0.01), torch.exp(neg / 0.01)
+    gap = (big_neg - big_pos[:, None]).abs()
+    assert divmod(int(gap.argmin()), 3) == (0, 2)
+    assert _pairs(loss_fn) == {(0, 2)}
+    extra = torch.zeros(3, dtype=torch.float64)
+    extra[0] = big_neg[0, 2]
+    expected = -torch.log((big_pos + extra) /
+                          (big_pos + big_neg.sum(1))).mean()
+    torch.testing.assert_close(loss.double(), expected)
+
+
 @pytest.mark.parametrize('dtype', [torch.float16, torch.bfloat16])
 @pytest.mark.parametrize('selection', ['official', 'per_anchor'])
 def test_finite_under_autocast(dtype, selection):
