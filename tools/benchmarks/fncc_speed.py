@@ -1,21 +1,24 @@
-"""Speed of FNCCLoss against InfoNCE (plain and as mmselfsup's SimCLR
-computes it) and against a row loop like the authors'.
+"""Speed of FNCCLoss (official and per-anchor selection) against InfoNCE
+(plain, and as mmselfsup's SimCLR computes it) and against a row loop like
+the authors'.
 
     python tools/benchmarks/fncc_speed.py [--batch-sizes 256 512 1024 4096]
-        [--dim 128] [--repeats 20] [--devices cpu cuda] [--loop-max-cpu 1024]
+        [--dim 128] [--repeats 20] [--rounds 3] [--devices cpu cuda]
+        [--loop-max-cpu 1024]
 
 Forward + backward of one loss call on ``B`` rows (``B / 2`` images, two
-views each), the fastest of ``--repeats`` timed runs after one warm-up (the
-losses take turns), on each available device. One table of times and ratios
-is printed, all from the same run. The embeddings are like a trained
-encoder's: the second view of each image is the first plus noise, so most
-positive pairs pass the gate (``T = 0.9``) and the FNCC correction is part
-of the timing. The row loop
+views each) on each available device: the fastest call of ``--rounds``
+rounds in which each loss runs ``--repeats`` timed calls in a row (see
+:func:`time_calls`). One table of times and ratios is printed, all from the
+same run. The embeddings are like a trained encoder's: the second view of
+each image is the first plus noise, so most positive pairs pass the gate
+(``T = 0.9``) and the FNCC correction is part of the timing. The row loop
 follows the authors' VISSL code: exponentiated similarities summed row by
 row in Python, with a host sync per row (on the CPU it is skipped above
 ``--loop-max-cpu`` rows: at 4096 rows one call takes about five minutes).
 """
 import argparse
+import math
 import sys
 import time
 from os import path as osp
@@ -106,11 +109,19 @@ def two_views(rows: int, dim: int) -> torch.Tensor:
     return torch.cat([view1, view2])
 
 
-def time_calls(fns: Sequence[Callable], z: torch.Tensor,
-               repeats: int) -> List[float]:
-    """Fastest of ``repeats`` forward + backward passes of each loss, in
-    seconds. The losses take turns, so a disturbance of the machine hits
-    them alike, and the minimum is the least disturbed run."""
+def time_calls(fns: Sequence[Callable], z: torch.Tensor, repeats: int,
+               rounds: int = 3) -> List[float]:
+    """Fastest forward + backward pass of each loss, in seconds.
+
+    In each of ``rounds`` rounds every loss in turn runs one warm-up call
+    and then ``repeats`` timed calls in a row: a block of its own measures
+    a loss in its steady state, as a training loop calls it. (Interleaving
+    single calls makes each loss pay for what the previous one left in the
+    caches and the allocator; after mmselfsup's loss, which allocates most,
+    that costs the next loss 10-15% at B=512 on the CPU.) The rounds spread
+    slow drifts of the machine over all losses; the minimum is the least
+    disturbed call.
+    """
 
     def once(fn):
         x = z.clone().requires_grad_(True)
@@ -122,10 +133,12 @@ def time_calls(fns: Sequence[Callable], z: torch.Tensor,
             torch.cuda.synchronize()
         return time.perf_counter() - start
 
-    for fn in fns:  # warm-up
-        once(fn)
-    times = [[once(fn) for fn in fns] for _ in range(repeats)]
-    return [min(column) for column in zip(*times)]
+    best = [math.inf] * len(fns)
+    for _ in range(rounds):
+        for i, fn in enumerate(fns):
+            once(fn)  # warm-up
+            best[i] = min([best[i]] + [once(fn) for _ in range(repeats)])
+    return best
 
 
 def main() -> None:
@@ -133,7 +146,9 @@ def main() -> None:
     parser.add_argument('--batch-sizes', type=int, nargs='+',
                         default=[256, 512, 1024, 4096])
     parser.add_argument('--dim', type=int, default=128)
-    parser.add_argument('--repeats', type=int, default=20)
+    parser.add_argument('--repeats', type=int, default=20,
+                        help='timed calls in a row per loss and round')
+    parser.add_argument('--rounds', type=int, default=3)
     parser.add_argument('--devices', nargs='+', default=['cpu', 'cuda'])
     parser.add_argument('--loop-max-cpu', type=int, default=1024)
     args = parser.parse_args()
@@ -142,27 +157,32 @@ def main() -> None:
     ]
     fncc = FNCCLoss(temperature=TAU, confidence_weight=ALPHA,
                     positive_threshold=THRESHOLD)
+    per_anchor = FNCCLoss(temperature=TAU, confidence_weight=ALPHA,
+                          positive_threshold=THRESHOLD,
+                          selection='per_anchor')
     print(f'torch {torch.__version__}, {torch.get_num_threads()} CPU '
-          f'threads, D={args.dim}, best of {args.repeats}, forward + '
-          'backward')
+          f'threads, D={args.dim}, forward + backward, best of '
+          f'{args.rounds} x {args.repeats} calls')
     upstream = UpstreamSimCLRLoss()
     print('| device | B | InfoNCE (ms) | mmselfsup SimCLR (ms) | FNCC (ms) | '
-          'row loop (ms) | FNCC / InfoNCE | FNCC / mmselfsup | '
-          'row loop / FNCC |')
-    print('|---|---|---|---|---|---|---|---|---|')
+          'FNCC per-anchor (ms) | row loop (ms) | FNCC / InfoNCE | '
+          'per-anchor / InfoNCE | FNCC / mmselfsup | row loop / FNCC |')
+    print('|---|---|---|---|---|---|---|---|---|---|---|')
     for device in devices:
         for rows in args.batch_sizes:
             z = two_views(rows, args.dim).to(device)
-            t_info, t_upstream, t_fncc = time_calls(
-                [infonce, upstream, fncc], z, args.repeats)
+            t_info, t_upstream, t_fncc, t_anchor = time_calls(
+                [infonce, upstream, fncc, per_anchor], z, args.repeats,
+                args.rounds)
             loop = ''
             ratio = ''
             if device != 'cpu' or rows <= args.loop_max_cpu:
-                t_loop, = time_calls([row_loop], z, 2)
+                t_loop, = time_calls([row_loop], z, 2, rounds=1)
                 loop, ratio = f'{t_loop * 1e3:.1f}', f'{t_loop / t_fncc:.0f}x'
             print(f'| {device} | {rows} | {t_info * 1e3:.2f} | '
                   f'{t_upstream * 1e3:.2f} | {t_fncc * 1e3:.2f} | '
-                  f'{loop or "skipped"} | {t_fncc / t_info:.2f}x | '
+                  f'{t_anchor * 1e3:.2f} | {loop or "skipped"} | '
+                  f'{t_fncc / t_info:.2f}x | {t_anchor / t_info:.2f}x | '
                   f'{t_fncc / t_upstream:.2f}x | {ratio or "-"} |',
                   flush=True)
 

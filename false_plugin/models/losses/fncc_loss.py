@@ -45,8 +45,10 @@ class FNCCLoss(nn.Module):
       :math:`|s_{ij} - s_{ip(i)}|` (optionally only gaps below ``max_gap``),
       calibrated when :math:`s_{ip(i)} \ge T`.
 
-    Everything is computed in log space in float32 (float64 for float64
-    input), outside autocast, without a loop over rows.
+    Everything comes from one softmax over the logits (which never
+    overflows) and its row sums in log space, in float32 (float64 for
+    float64 input), outside autocast, without a loop over rows; the
+    gradient is written out (see :class:`_CalibratedCrossEntropy`).
 
     Args:
         temperature (float): :math:`\tau`. Defaults to 0.5.
@@ -116,7 +118,7 @@ class FNCCLoss(nn.Module):
             z = z * self.temperature**-0.5
             targets, self_mask, exclusion = self._simclr_layout(z)
             logits = torch.addmm(self_mask, z, z.t())
-            return self._loss(logits, targets, exclusion, 0)
+            return self._loss(logits, targets, exclusion)
 
     def forward_similarities(self,
                              pos: Tensor,
@@ -156,28 +158,38 @@ class FNCCLoss(nn.Module):
             if neg_mask is not None:
                 logits[:, 1:].masked_fill_(~neg_mask, -math.inf)
             targets = torch.zeros_like(pos, dtype=torch.long)
-            exclusion = None if candidate_mask is None else torch.zeros_like(
-                neg).masked_fill_(~candidate_mask, math.inf)
-            return self._loss(logits, targets, exclusion, 1)
+            # FNSD never picks the positive (column 0), nor outside the
+            # candidates.
+            exclusion = torch.zeros_like(
+                logits[:1] if candidate_mask is None else logits)
+            exclusion[:, 0] = math.inf
+            if candidate_mask is not None:
+                exclusion[:, 1:].masked_fill_(~candidate_mask, math.inf)
+            loss = self._loss(logits, targets, exclusion)
+        self.last_stats['pairs'][:, 1] -= 1  # columns of neg
+        return loss
 
     def _loss(self, logits: Tensor, targets: Tensor,
-              exclusion: Optional[Tensor], neg_offset: int) -> Tensor:
+              exclusion: Tensor) -> Tensor:
         """InfoNCE over ``logits`` with FNSD and the FNCC correction.
 
         Args:
             logits (Tensor): ``(M, C)`` similarities over ``tau``, ``-inf``
                 where excluded; the positive of row ``i`` at ``targets[i]``.
             targets (Tensor): ``(M,)`` column of each row's positive.
-            exclusion (Tensor, optional): ``(M, C - neg_offset)``, added to
-                the gaps: ``+inf`` where FNSD may not pick, else 0.
-            neg_offset (int): Column of ``logits`` where the negatives (the
-                columns of ``exclusion``) start.
+            exclusion (Tensor): Broadcastable to ``(M, C)``, added to the
+                gaps: ``+inf`` where FNSD may not pick (at least the
+                positives), else 0.
         """
-        select = partial(self._select, targets=targets,
-                         neg_offset=neg_offset, exclusion=exclusion)
+        select = partial(self._select, targets=targets, exclusion=exclusion)
+        # A positive's softmax entry is at least exp(-2 / tau) / C (cosines
+        # lie in [-1, 1]); only below tiny / eps can it lose its precision.
+        info = torch.finfo(logits.dtype)
+        may_underflow = (2 / self.temperature + math.log(logits.size(1)) >
+                         -math.log(info.tiny / info.eps))
         return _CalibratedCrossEntropy.apply(logits, targets, select,
                                              self.confidence_weight,
-                                             self.loss_weight)
+                                             self.loss_weight, may_underflow)
 
     def _compute_dtype(self, x: Tensor) -> Tensor:
         return x.double() if x.dtype == torch.float64 else x.float()
@@ -212,42 +224,45 @@ class FNCCLoss(nn.Module):
             }
         return self._layout_cache[key]
 
-    @torch.no_grad()
-    def _select(self, logits: Tensor, probs: Tensor, log_total: Tensor,
-                pos_logit: Tensor, targets: Tensor, neg_offset: int,
-                exclusion: Optional[Tensor]) -> Tuple[Tensor, Tensor]:
-        """FNSD: the (row, column of ``logits``) indices of the pairs to
-        calibrate; sets :attr:`last_stats`.
-
-        Args:
-            logits (Tensor): ``(M, C)`` similarities over ``tau``.
-            probs (Tensor): ``softmax(logits)``.
-            log_total (Tensor): ``(M, 1)``, ``log sum_k S_ik``, so that
-                ``S = probs * exp(log_total)``.
-            pos_logit (Tensor): ``(M, 1)``, ``s_ip / tau``.
-            targets, neg_offset, exclusion: As in :meth:`_loss`.
+    def _select(self, logits: Tensor, probs: Tensor, pos_logit: Tensor,
+                pos_prob: Tensor, log_total: Tensor, faint: Optional[Tensor],
+                targets: Tensor,
+                exclusion: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
+        """FNSD: the pairs to calibrate; sets :attr:`last_stats`.
 
         The official gap is ranked within a row on a scaled copy (see
         :meth:`_official_gap`) and across rows by its logarithm. The
         per-anchor gap is the cosine gap ``|s_ij - s_ip|``, ranked as
         ``|s_ij - s_ip| / tau``. The gate compares ``s_ip`` with ``T``.
+
+        Args:
+            logits (Tensor): ``(M, C)`` similarities over ``tau``.
+            probs (Tensor): ``softmax(logits)``.
+            pos_logit, pos_prob (Tensor): ``(M, 1)``, both at the positive.
+            log_total (Tensor): ``(M, 1)``, ``log sum_k S_ik``, so that
+                ``S = probs * exp(log_total)``.
+            faint (Tensor, optional): Rows whose ``pos_prob`` lost its
+                precision (``None``: there can be none).
+            targets, exclusion: As in :meth:`_loss`.
+
+        Returns:
+            tuple: rows, columns (of ``logits``) and ``(s_im - s_ip) / tau``
+            of the calibrated pairs.
         """
         none = targets.new_zeros(0)
         if self.confidence_weight == 0:  # InfoNCE: nothing to pick
             self.last_stats = self._stats(none.bool(), none.float(),
                                           none.view(0, 2))
-            return none, none
+            return none, none, logits.new_zeros(0)
         if self.selection == 'official':
-            gap, log_scale = self._official_gap(logits, probs, log_total,
-                                                pos_logit, targets,
-                                                neg_offset)
+            gap, log_scale = self._official_gap(logits, probs, pos_logit,
+                                                pos_prob, log_total, faint)
         else:
-            gap = logits[:, neg_offset:].sub(pos_logit).abs_()
+            gap = (logits - pos_logit).abs_()
             if self.max_gap is not None:
                 gap.masked_fill_(gap * self.temperature >= self.max_gap,
                                  math.inf)
-        if exclusion is not None:
-            gap.add_(exclusion)
+        gap.add_(exclusion)
 
         if self.selection == 'official':
             # The global minimum and all its exact ties: row minima first,
@@ -267,38 +282,34 @@ class FNCCLoss(nn.Module):
             kept = torch.isfinite(values)
             rows = torch.arange(gap.size(0), device=gap.device)
             rows, cols = rows[:, None].expand_as(cols)[kept], cols[kept]
-        cols += neg_offset
         anchor_pos_logit = pos_logit[rows, 0]
-        passed = anchor_pos_logit * self.temperature >= self.positive_threshold
-        cosine_gap = (logits[rows, cols] -
-                      anchor_pos_logit).abs_().mul_(self.temperature)
+        logit_gap = logits[rows, cols] - anchor_pos_logit
+        passed = anchor_pos_logit >= self.positive_threshold / self.temperature
         rows, cols = rows[passed], cols[passed]
-        self.last_stats = self._stats(
-            passed, cosine_gap, torch.stack([rows, cols - neg_offset], 1))
-        return rows, cols
+        self.last_stats = self._stats(passed,
+                                      logit_gap.abs() * self.temperature,
+                                      torch.stack([rows, cols], 1))
+        return rows, cols, logit_gap[passed]
 
     @staticmethod
-    def _official_gap(logits: Tensor, probs: Tensor, log_total: Tensor,
-                      pos_logit: Tensor, targets: Tensor,
-                      neg_offset: int) -> Tuple[Tensor, Tensor]:
-        """``|S_ij - S_ip|`` over the negatives, as a row-scaled ``gap``
-        with the ``(M,)`` logarithm of each row's scale.
+    def _official_gap(logits: Tensor, probs: Tensor, pos_logit: Tensor,
+                      pos_prob: Tensor, log_total: Tensor,
+                      faint: Optional[Tensor]) -> Tuple[Tensor, Tensor]:
+        """``|S_ij - S_ip|`` as a row-scaled ``gap`` with the ``(M,)``
+        logarithm of each row's scale.
 
         ``|S_ij - S_ip| = exp(log_total_i) |probs_ij - probs_ip|``: no raw
         ``S`` (which overflows float32 for ``tau`` below about 0.011) and no
-        second exponential. A row whose positive is too improbable for its
-        neighbours to keep their precision in ``probs`` (float32 and
-        ``tau`` below about 0.025) is scaled by ``S_ip`` instead:
-        ``S_ip |exp((s_ij - s_ip) / tau) - 1|``.
+        second exponential. A ``faint`` row, whose positive is too
+        improbable for its neighbours to keep their precision in ``probs``
+        (float32 and ``tau`` below about 0.025), is scaled by ``S_ip``
+        instead: ``S_ip |exp((s_ij - s_ip) / tau) - 1|``.
         """
-        pos_prob = probs.gather(1, targets[:, None])
-        gap = probs[:, neg_offset:].sub(pos_prob).abs_()
+        gap = (probs - pos_prob).abs_()
         log_scale = log_total[:, 0]
-        info = torch.finfo(probs.dtype)
-        faint = (pos_prob[:, 0] < info.tiny / info.eps).nonzero()[:, 0]
-        if faint.numel():
-            gap[faint] = (logits[faint, neg_offset:] -
-                          pos_logit[faint]).exp_().sub_(1).abs_()
+        if faint is not None and faint.numel():
+            gap[faint] = (logits[faint] - pos_logit[faint]).exp_().sub_(
+                1).abs_()
             log_scale = log_scale.index_copy(0, faint, pos_logit[faint, 0])
         return gap, log_scale
 
@@ -326,31 +337,39 @@ class _CalibratedCrossEntropy(torch.autograd.Function):
     One softmax serves the loss, the official selection and the backward
     pass, which is ``softmax - one-hot(positive)`` plus the correction at
     the picked entries only. Arguments: ``logits`` ``(M, C)``, ``targets``
-    ``(M,)``, ``select(logits, probs, log_total, pos_logit) -> (rows,
-    cols)`` (FNSD, without gradient), ``alpha`` and ``weight``.
+    ``(M,)``, ``select(logits, probs, pos_logit, pos_prob, log_total,
+    faint) -> (rows, cols, logit_gap)`` (FNSD, without gradient),
+    ``alpha``, ``weight`` and ``may_underflow`` (whether a positive's
+    softmax entry can lose its precision).
     """
 
     @staticmethod
     def forward(ctx, logits: Tensor, targets: Tensor,
-                select: Callable[..., Tuple[Tensor, Tensor]], alpha: float,
-                weight: float) -> Tensor:
+                select: Callable[..., Tuple[Tensor, Tensor, Tensor]],
+                alpha: float, weight: float, may_underflow: bool) -> Tensor:
         probs = logits.softmax(dim=1)
-        # log sum_k S_ik, from the row maximum: its probability is at least
-        # 1 / C, so its logarithm is exact where a softmax entry underflows.
-        log_total = logits.amax(dim=1, keepdim=True).sub_(
-            probs.amax(dim=1, keepdim=True).log_())
         pos_logit = logits.gather(1, targets[:, None])
-        rows, cols = select(logits, probs, log_total, pos_logit)
-        loss = log_total.sub_(pos_logit)[:, 0]  # InfoNCE, per row
+        pos_prob = probs.gather(1, targets[:, None])
+        # InfoNCE per row, -log of the positive's softmax entry; from
+        # log-sum-exp in the rows where that entry lost its precision.
+        infonce = pos_prob.log().neg_()
+        faint = None
+        if may_underflow:
+            info = torch.finfo(probs.dtype)
+            faint = (pos_prob[:, 0] < info.tiny / info.eps).nonzero()[:, 0]
+            infonce[faint] = (logits[faint].logsumexp(dim=1, keepdim=True) -
+                              pos_logit[faint])
+        rows, cols, logit_gap = select(logits, probs, pos_logit, pos_prob,
+                                       infonce + pos_logit, faint)
+        loss = infonce[:, 0]
         correction = None
         if rows.numel():  # known on the host: the selection synchronised
-            # alpha * S_im / S_ip of the picked pairs, summed per anchor.
-            ratio = (logits[rows, cols] - pos_logit[rows, 0]).exp_()
-            extra = torch.zeros_like(loss).index_add_(0, rows, ratio,
-                                                      alpha=alpha)
-            loss -= extra.log1p()
+            # alpha * S_im / S_ip, summed per anchor.
+            ratio = logit_gap.exp_().mul_(alpha)
+            extra = torch.zeros_like(loss).index_add_(0, rows, ratio)
             # d loss_i / d logit_im = -alpha S_im / (S_ip + alpha sum S_i.).
-            correction = ratio.mul_(alpha).div_(extra[rows].add_(1))
+            correction = ratio.div_(extra[rows].add_(1))
+            loss = loss - extra.log1p_()
         ctx.save_for_backward(probs, targets, rows, cols, correction)
         ctx.weight = weight
         return loss.mean() * weight
@@ -363,10 +382,10 @@ class _CalibratedCrossEntropy(torch.autograd.Function):
         grad_logits = probs * scale
         grad_logits.scatter_add_(1, targets[:, None],
                                  scale.neg().expand(probs.size(0), 1))
-        if correction is not None:
+        if correction is not None:  # -at (i, m), + at (i, p(i))
             correction = correction * scale
             grad_logits.index_put_((rows, cols), -correction,
                                    accumulate=True)
             grad_logits.index_put_((rows, targets[rows]), correction,
                                    accumulate=True)
-        return grad_logits, None, None, None, None
+        return grad_logits, None, None, None, None, None
