@@ -302,7 +302,7 @@ class FNCCLoss(nn.Module):
         ``S`` (which overflows float32 for ``tau`` below about 0.011) and no
         second exponential. A ``faint`` row, whose positive is too
         improbable for its neighbours to keep their precision in ``probs``
-        (float32 and ``tau`` below about 0.025), is scaled by ``S_ip``
+        (float32 and ``tau`` below about 0.03), is scaled by ``S_ip``
         instead: ``S_ip |exp((s_ij - s_ip) / tau) - 1|``.
         """
         gap = (probs - pos_prob).abs_()
@@ -367,7 +367,9 @@ class _CalibratedCrossEntropy(torch.autograd.Function):
             # alpha * S_im / S_ip, summed per anchor.
             ratio = logit_gap.exp_().mul_(alpha)
             extra = torch.zeros_like(loss).index_add_(0, rows, ratio)
-            # d loss_i / d logit_im = -alpha S_im / (S_ip + alpha sum S_i.).
+            # The correction's gradient: d loss_i / d logit_im =
+            # -alpha S_im / (S_ip + alpha sum_{m' in F(i)} S_im') = -c_im,
+            # and d loss_i / d logit_ip = sum_m c_im.
             correction = ratio.div_(extra[rows].add_(1))
             loss = loss - extra.log1p_()
         ctx.save_for_backward(probs, targets, rows, cols, correction)
@@ -382,7 +384,7 @@ class _CalibratedCrossEntropy(torch.autograd.Function):
         grad_logits = probs * scale
         grad_logits.scatter_add_(1, targets[:, None],
                                  scale.neg().expand(probs.size(0), 1))
-        if correction is not None:  # -at (i, m), + at (i, p(i))
+        if correction is not None:  # -c at (i, m), +c at (i, p(i))
             correction = correction * scale
             grad_logits.index_put_((rows, cols), -correction,
                                    accumulate=True)
