@@ -201,11 +201,11 @@ class FNCCLoss(nn.Module):
         Returns:
             tuple: each row's positive column ``(i + N) mod 2N``; ``-inf``
             on the diagonal (a row is not its own negative; added to the
-            logits inside the matrix product); and the gap offset of
+            logits inside the matrix product, which costs nothing in the
+            backward pass, unlike an in-place fill); and the exclusion of
             :meth:`_select`: ``+inf`` on the row itself, its positive and, in
-            official mode, ``j <= i``. Additions, unlike in-place fills of a
-            tensor that needs a gradient or boolean ``masked_fill``, cost
-            nothing in the backward pass.
+            official mode, ``j <= i`` (an addition is faster than a boolean
+            ``masked_fill``).
         """
         rows = z.size(0)
         key = (rows, z.device, z.dtype)
