@@ -43,7 +43,9 @@ class FNCCLoss(nn.Module):
     - ``'per_anchor'`` (the paper's figure): for every anchor, the
       ``num_candidates`` candidates with the smallest cosine gap
       :math:`|s_{ij} - s_{ip(i)}|` (optionally only gaps below ``max_gap``),
-      calibrated when :math:`s_{ip(i)} \ge T`.
+      calibrated when :math:`s_{ip(i)} \ge T`. With one candidate, a tie
+      goes to the first column; with more, ties at the last place are
+      broken by ``topk``.
 
     Everything comes from one softmax over the logits (which never
     overflows) and its row sums in log space, in float32 (float64 for
@@ -277,8 +279,11 @@ class FNCCLoss(nn.Module):
                               ).nonzero(as_tuple=True)
                 rows = tie_rows[hits]
         else:
-            k = min(self.num_candidates, gap.size(1))
-            values, cols = gap.topk(k, dim=1, largest=False)
+            if self.num_candidates == 1:  # the first of tied columns
+                values, cols = gap.min(dim=1, keepdim=True)
+            else:
+                values, cols = gap.topk(min(self.num_candidates, gap.size(1)),
+                                        dim=1, largest=False)
             kept = torch.isfinite(values)
             rows = torch.arange(gap.size(0), device=gap.device)
             rows, cols = rows[:, None].expand_as(cols)[kept], cols[kept]

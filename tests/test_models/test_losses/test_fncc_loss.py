@@ -113,6 +113,14 @@ def test_per_anchor_matches_reference(k, max_gap):
         _check(z, loss_fn, selection='per_anchor', k=k, max_gap=max_gap)
 
 
+def test_per_anchor_tie_goes_to_first_column():
+    pos = torch.tensor([0.9, 0.95])
+    neg = torch.tensor([[0.5, 0.8, 0.8, 0.1], [0.2, 0.3, 0.3, 0.3]])
+    loss_fn = FNCCLoss(selection='per_anchor', positive_threshold=0.5)
+    loss_fn.forward_similarities(pos, neg)
+    assert _pairs(loss_fn) == {(0, 1), (1, 1)}
+
+
 def test_official_selects_all_exact_ties():
     gen = torch.Generator().manual_seed(2)
     base = _correlated_batch(gen, 3, 8, noise=0.01)
