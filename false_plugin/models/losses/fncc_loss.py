@@ -184,14 +184,17 @@ class FNCCLoss(nn.Module):
                 positives), else 0.
         """
         select = partial(self._select, targets=targets, exclusion=exclusion)
-        # A positive's softmax entry is at least exp(-2 / tau) / C (cosines
-        # lie in [-1, 1]); only below tiny / eps can it lose its precision.
+        # Below tiny / eps a softmax entry loses its precision. A positive's
+        # entry is at least exp(-2 / tau) / C (cosines lie in [-1, 1]), so
+        # at the usual temperatures no row needs the check.
         info = torch.finfo(logits.dtype)
-        may_underflow = (2 / self.temperature + math.log(logits.size(1)) >
-                         -math.log(info.tiny / info.eps))
+        faint_below = info.tiny / info.eps
+        if (2 / self.temperature + math.log(logits.size(1)) <=
+                -math.log(faint_below)):
+            faint_below = None
         return _CalibratedCrossEntropy.apply(logits, targets, select,
                                              self.confidence_weight,
-                                             self.loss_weight, may_underflow)
+                                             self.loss_weight, faint_below)
 
     def _compute_dtype(self, x: Tensor) -> Tensor:
         return x.double() if x.dtype == torch.float64 else x.float()
@@ -344,14 +347,16 @@ class _CalibratedCrossEntropy(torch.autograd.Function):
     the picked entries only. Arguments: ``logits`` ``(M, C)``, ``targets``
     ``(M,)``, ``select(logits, probs, pos_logit, pos_prob, log_total,
     faint) -> (rows, cols, logit_gap)`` (FNSD, without gradient),
-    ``alpha``, ``weight`` and ``may_underflow`` (whether a positive's
-    softmax entry can lose its precision).
+    ``alpha``, ``weight`` and ``faint_below`` (the probability under which
+    a positive's softmax entry has lost its precision; ``None`` where none
+    can).
     """
 
     @staticmethod
     def forward(ctx, logits: Tensor, targets: Tensor,
                 select: Callable[..., Tuple[Tensor, Tensor, Tensor]],
-                alpha: float, weight: float, may_underflow: bool) -> Tensor:
+                alpha: float, weight: float,
+                faint_below: Optional[float]) -> Tensor:
         probs = logits.softmax(dim=1)
         pos_logit = logits.gather(1, targets[:, None])
         pos_prob = probs.gather(1, targets[:, None])
@@ -359,9 +364,8 @@ class _CalibratedCrossEntropy(torch.autograd.Function):
         # log-sum-exp in the rows where that entry lost its precision.
         infonce = pos_prob.log().neg_()
         faint = None
-        if may_underflow:
-            info = torch.finfo(probs.dtype)
-            faint = (pos_prob[:, 0] < info.tiny / info.eps).nonzero()[:, 0]
+        if faint_below is not None:
+            faint = (pos_prob[:, 0] < faint_below).nonzero()[:, 0]
             infonce[faint] = (logits[faint].logsumexp(dim=1, keepdim=True) -
                               pos_logit[faint])
         rows, cols, logit_gap = select(logits, probs, pos_logit, pos_prob,
