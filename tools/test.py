@@ -21,6 +21,7 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 import false_plugin  # noqa: F401  (applies upstream fixes, registers parts)
+from false_plugin.engine.hooks import add_band_check
 
 
 def parse_args() -> argparse.Namespace:
@@ -74,6 +75,7 @@ def main() -> None:
                 rgb_bands=args.rgb_bands)
         ]
 
+    add_band_check(cfg)
     runner = Runner.from_cfg(cfg)
     metrics = runner.test()
     # The metrics, machine-readable, beside the logs (tools/benchmark.py),

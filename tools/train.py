@@ -13,6 +13,7 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 import false_plugin  # noqa: F401  (applies upstream fixes, registers parts)
+from false_plugin.engine.hooks import add_band_check
 
 
 def parse_args() -> argparse.Namespace:
@@ -76,6 +77,7 @@ def main() -> None:
         cfg.resume = True
         cfg.load_from = args.resume
 
+    add_band_check(cfg)
     runner = Runner.from_cfg(cfg)
     runner.train()
 

@@ -1,56 +1,83 @@
-"""Class tables: ``name,index,r,g,b`` CSV files describing label classes."""
+"""Class tables: ``name,index,r,g,b[,value]`` CSV files describing classes."""
 import csv
-from typing import List, NamedTuple, Tuple
+from typing import Dict, List, NamedTuple, Optional, Tuple
+
+HEADER = ['name', 'index', 'r', 'g', 'b']
 
 
 class ClassTable(NamedTuple):
-    """Class names and palette ordered by index."""
+    """Class names and palette ordered by index, and the raw label values.
+
+    ``label_map`` maps raw label values to class indices when the table has
+    a ``value`` column (coded products: WorldCover ``10`` -> ``0``...), else
+    it is None and the labels hold the indices themselves.
+    """
     classes: Tuple[str, ...]
     palette: List[List[int]]
+    label_map: Optional[Dict[int, int]] = None
 
 
 def read_class_table(path: str) -> ClassTable:
     """Read a class table.
 
     The file is a CSV with the header ``name,index,r,g,b``, one row per
-    class; indices must be 0..K-1 (any order) and are the label values of
-    the index label maps.
+    class; indices must be 0..K-1 (any order) and are the class indices of
+    the index label maps. An optional sixth column ``value`` gives the raw
+    value(s) of each class in the source label raster, several separated by
+    spaces (``111 112`` to merge two CORINE codes into one class).
 
     Args:
         path (str): The CSV file.
 
     Returns:
-        ClassTable: Names and RGB palette, ordered by index.
+        ClassTable: Names, RGB palette, ordered by index, and the label map.
 
     Raises:
         FileNotFoundError: If the file does not exist.
-        ValueError: If the header, a row, or the set of indices is wrong;
-            the message names the file and the line.
+        ValueError: If the header, a row, the set of indices or the raw
+            values are wrong; the message names the file and the line.
     """
     with open(path, newline='', encoding='utf-8') as f:
         rows = list(csv.reader(f))
-    if not rows or [c.strip() for c in rows[0]] != [
-            'name', 'index', 'r', 'g', 'b'
-    ]:
-        raise ValueError(f'{path}: the first line must be "name,index,r,g,b"')
+    header = [c.strip() for c in rows[0]] if rows else []
+    if header not in (HEADER, HEADER + ['value']):
+        raise ValueError(f'{path}: the first line must be "name,index,r,g,b" '
+                         'or "name,index,r,g,b,value"')
     by_index = {}
+    label_map = {} if len(header) == 6 else None
     for line, row in enumerate(rows[1:], start=2):
         if not row:
             continue
         try:
-            name, index, r, g, b = (c.strip() for c in row)
+            cells = [c.strip() for c in row]
+            if len(cells) != len(header):
+                raise ValueError
+            name, index, r, g, b = cells[:5]
             index, rgb = int(index), [int(r), int(g), int(b)]
+            values = ([int(v) for v in cells[5].split()]
+                      if label_map is not None else [])
         except ValueError as err:
-            raise ValueError(f'{path}, line {line}: expected name,index,r,g,b '
-                             f'with integers, got {row}') from err
+            raise ValueError(f'{path}, line {line}: expected '
+                             f'{",".join(header)} with integers, got '
+                             f'{row}') from err
         if index in by_index:
             raise ValueError(f'{path}, line {line}: index {index} repeated')
         if not all(0 <= v <= 255 for v in rgb):
             raise ValueError(f'{path}, line {line}: colour {rgb} not 0-255')
+        if label_map is not None:
+            if not values:
+                raise ValueError(f'{path}, line {line}: no raw value')
+            for value in values:
+                if value in label_map:
+                    raise ValueError(f'{path}, line {line}: raw value '
+                                     f'{value} already given to class '
+                                     f'{label_map[value]}')
+                label_map[value] = index
         by_index[index] = (name, rgb)
     if sorted(by_index) != list(range(len(by_index))) or not by_index:
         raise ValueError(f'{path}: class indices must be 0..K-1, got '
                          f'{sorted(by_index)}')
     return ClassTable(
         classes=tuple(by_index[i][0] for i in range(len(by_index))),
-        palette=[by_index[i][1] for i in range(len(by_index))])
+        palette=[by_index[i][1] for i in range(len(by_index))],
+        label_map=label_map)

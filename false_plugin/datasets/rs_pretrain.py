@@ -1,14 +1,15 @@
 """Unlabelled remote-sensing data for self-supervised pretraining."""
+import logging
 import os
 import os.path as osp
 from typing import List, Optional, Sequence
 
 import numpy as np
-import rasterio
 from mmengine.dataset import BaseDataset
+from mmengine.logging import print_log
 from mmselfsup.registry import DATASETS
 
-from .raster_io import RasterReadError, read_raster
+from .raster_io import read_raster, read_valid_mask
 
 #: Label of a patch without any valid labelled pixel.
 UNKNOWN_LABEL = -1
@@ -33,7 +34,9 @@ class _DominantLabelMixin:
     cache_labels = False
 
     def get_data_info(self, idx: int) -> dict:
-        info = super().get_data_info(idx)
+        return self._add_dominant_label(super().get_data_info(idx))
+
+    def _add_dominant_label(self, info: dict) -> dict:
         label = UNKNOWN_LABEL
         if info.get('seg_map_path'):
             seg, _ = read_raster(info['seg_map_path'], [1], info.get('window'),
@@ -106,11 +109,20 @@ class RSPatchDataset(_DominantLabelMixin, BaseDataset):
 class RSTileSamplingDataset(_DominantLabelMixin, BaseDataset):
     """Random windows drawn from large GeoTIFFs, without cutting them.
 
-    Sample ``i`` is a ``patch_size`` window of tile ``i % len(img_files)``
-    at a position drawn from a generator seeded with ``(seed, i)``, so the
-    windows are reproducible. A window is accepted when at least
-    ``min_valid_fraction`` of it is valid (not nodata, from GDAL's dataset
-    mask); ``LoadRSImageFromFile`` then reads only that window. Label
+    Sample ``i`` of epoch ``e`` is a ``patch_size`` window of tile
+    ``i % len(img_files)`` at a position drawn from a generator seeded with
+    ``(seed, e, i)``: every epoch sees new windows, reproducibly, so a
+    resumed run sees exactly the windows of the uninterrupted one. The epoch
+    reaches the dataset through the index: train it with
+    :class:`~false_plugin.datasets.samplers.RSWindowSampler`, which yields
+    ``e * num_samples + i`` (``dataset[i]`` alone is epoch 0; under another
+    sampler every epoch repeats the same windows, and a warning says so).
+
+    A window is accepted when at least ``min_valid_fraction`` of its pixels
+    are valid by the rule of the loader
+    (:func:`~false_plugin.datasets.raster_io.invalid_pixels`: every band
+    read is valid there), for the bands of the pipeline's
+    ``LoadRSImageFromFile``; that loader then reads only the window. Label
     windows (for ``dominant_label``) are cut from label rasters kept in
     memory.
 
@@ -157,17 +169,21 @@ class RSTileSamplingDataset(_DominantLabelMixin, BaseDataset):
         self.max_tries = max_tries
         self.ignore_index = ignore_index
         self.cache_labels = True
+        #: Set by RSWindowSampler: the indices carry the epoch.
+        self.epoch_indices = False
+        self._warned_fixed_windows = False
         super().__init__(data_root=data_root, **kwargs)
 
+    def _loader_bands(self) -> Optional[List[int]]:
+        from .transforms import LoadRSImageFromFile
+        for transform in self.pipeline.transforms:
+            if isinstance(transform, LoadRSImageFromFile):
+                return transform.bands
+        return None
+
     def _valid_mask(self, path: str) -> np.ndarray:
-        try:
-            with rasterio.open(path) as src:
-                mask = src.dataset_mask() > 0
-        except rasterio.errors.RasterioError as err:
-            raise RasterReadError(
-                f'{path}: cannot be read by GDAL: {err}') from err
-        col, row, width, height = self.region or (0, 0, mask.shape[1],
-                                                  mask.shape[0])
+        mask = read_valid_mask(path, self._loader_bands())
+        col, row, width, height = self._region(mask)
         if (width < self.patch_size or height < self.patch_size
                 or col + width > mask.shape[1]
                 or row + height > mask.shape[0]):
@@ -177,32 +193,50 @@ class RSTileSamplingDataset(_DominantLabelMixin, BaseDataset):
                 f'{mask.shape[0]} raster')
         return mask
 
+    def _region(self, mask: np.ndarray) -> Sequence[int]:
+        return self.region or (0, 0, mask.shape[1], mask.shape[0])
+
     def load_data_list(self) -> List[dict]:
-        masks = [self._valid_mask(p) for p in self.img_files]
+        self._masks = [self._valid_mask(p) for p in self.img_files]
+        for i in range(min(len(self.img_files), self.num_samples)):
+            self._draw(0, i)  # a tile without a valid window fails here
+        return [
+            dict(
+                img_path=self.img_files[i % len(self.img_files)],
+                seg_map_path=self.seg_map_files[i % len(self.img_files)]
+                if self.seg_map_files else None)
+            for i in range(self.num_samples)
+        ]
+
+    def get_data_info(self, idx: int) -> dict:
+        """Sample ``idx % num_samples`` of epoch ``idx // num_samples``."""
+        epoch, i = divmod(int(idx), self.num_samples)
+        if not self.epoch_indices and not self._warned_fixed_windows:
+            self._warned_fixed_windows = True
+            print_log(
+                'RSTileSamplingDataset is not sampled by RSWindowSampler: '
+                'every epoch sees the same windows. Set '
+                "sampler=dict(type='RSWindowSampler') in the dataloader.",
+                logger='current', level=logging.WARNING)
+        info = BaseDataset.get_data_info(self, i)
+        info['window'] = self._draw(epoch, i)
+        info['epoch'] = epoch
+        return self._add_dominant_label(info)
+
+    def _draw(self, epoch: int, i: int) -> tuple:
+        tile = i % len(self.img_files)
+        mask = self._masks[tile]
+        col0, row0, width, height = self._region(mask)
         size = self.patch_size
-        data_list = []
-        for i in range(self.num_samples):
-            tile = i % len(self.img_files)
-            mask = masks[tile]
-            col0, row0, width, height = self.region or (0, 0, mask.shape[1],
-                                                        mask.shape[0])
-            rng = np.random.default_rng([self.seed, i])
-            for _ in range(self.max_tries):
-                col = int(rng.integers(col0, col0 + width - size + 1))
-                row = int(rng.integers(row0, row0 + height - size + 1))
-                valid = mask[row:row + size, col:col + size].mean()
-                if valid >= self.min_valid_fraction:
-                    break
-            else:
-                raise ValueError(
-                    f'{self.img_files[tile]}: no {size}px window with at '
-                    f'least {self.min_valid_fraction:.0%} valid pixels in '
-                    f'{self.max_tries} draws (region {self.region}); the '
-                    'region may be all nodata')
-            data_list.append(
-                dict(
-                    img_path=self.img_files[tile],
-                    seg_map_path=self.seg_map_files[tile]
-                    if self.seg_map_files else None,
-                    window=(col, row, size, size)))
-        return data_list
+        rng = np.random.default_rng([self.seed, epoch, i])
+        for _ in range(self.max_tries):
+            col = int(rng.integers(col0, col0 + width - size + 1))
+            row = int(rng.integers(row0, row0 + height - size + 1))
+            valid = mask[row:row + size, col:col + size].mean()
+            if valid >= self.min_valid_fraction:
+                return col, row, size, size
+        raise ValueError(
+            f'{self.img_files[tile]}: no {size}px window with at least '
+            f'{self.min_valid_fraction:.0%} valid pixels in '
+            f'{self.max_tries} draws (region {self.region}); the region may '
+            'be all nodata')

@@ -1,6 +1,6 @@
 """Segmentation datasets of remote-sensing tiles (MMSeg)."""
 import os.path as osp
-from typing import Optional
+from typing import List, Optional
 
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
@@ -8,15 +8,31 @@ from mmseg.registry import DATASETS
 from .class_table import read_class_table
 
 
+class _LabelCheckMixin:
+    """Gives every sample ``num_classes`` (and ``raw_label_map``) for
+    :class:`~false_plugin.datasets.transforms.LoadRSAnnotations`, which
+    then rejects label values that are not classes."""
+
+    raw_label_map: Optional[dict] = None
+
+    def load_data_list(self) -> List[dict]:
+        data_list = super().load_data_list()
+        for info in data_list:
+            info['num_classes'] = len(self.metainfo['classes'])
+            info['raw_label_map'] = self.raw_label_map
+        return data_list
+
+
 @DATASETS.register_module()
-class RSSegDataset(BaseSegDataset):
+class RSSegDataset(_LabelCheckMixin, BaseSegDataset):
     """Any folder of image / index-label tiles, classes from a class table.
 
-    The class table (``name,index,r,g,b`` CSV, see
+    The class table (``name,index,r,g,b[,value]`` CSV, see
     :func:`read_class_table`) lives in the dataset root. Labels are index
     maps (0..K-1, 255 ignored) as written by the converters in
-    ``tools/dataset_converters``; ``ann_file`` may list the tile stems of a
-    split (one per line).
+    ``tools/dataset_converters``, or raw coded values when the table has a
+    ``value`` column (read through that map by ``LoadRSAnnotations``);
+    ``ann_file`` may list the tile stems of a split (one per line).
 
     Args:
         class_table (str): The class table, relative to ``data_root``
@@ -25,6 +41,8 @@ class RSSegDataset(BaseSegDataset):
         seg_map_suffix (str): Suffix of the labels. Defaults to ``'.tif'``.
         data_root (str): The dataset root.
         metainfo (dict, optional): Overrides of the table's metainfo.
+        reduce_zero_label (bool): Label 0 is unlabelled and every other
+            value drops by one (mmseg's convention). Defaults to False.
         **kwargs: Other arguments of ``BaseSegDataset``.
     """
 
@@ -34,8 +52,10 @@ class RSSegDataset(BaseSegDataset):
                  seg_map_suffix: str = '.tif',
                  data_root: str = '',
                  metainfo: Optional[dict] = None,
+                 reduce_zero_label: bool = False,
                  **kwargs) -> None:
         table = read_class_table(osp.join(data_root, class_table))
+        self.raw_label_map = table.label_map
         metainfo = dict(
             classes=table.classes, palette=table.palette, **(metainfo or {}))
         super().__init__(
@@ -43,7 +63,7 @@ class RSSegDataset(BaseSegDataset):
             seg_map_suffix=seg_map_suffix,
             data_root=data_root,
             metainfo=metainfo,
-            reduce_zero_label=False,
+            reduce_zero_label=reduce_zero_label,
             **kwargs)
 
 
@@ -60,7 +80,7 @@ class XiangtanDataset(RSSegDataset):
 
 
 @DATASETS.register_module()
-class PotsdamRSDataset(BaseSegDataset):
+class PotsdamRSDataset(_LabelCheckMixin, BaseSegDataset):
     """ISPRS Potsdam patches written by ``tools/dataset_converters/potsdam.py``.
 
     Images are ``{tile}_{i}.png`` (RGB) or ``.tif`` (RGBIR, IRRG, 4-band
@@ -76,16 +96,17 @@ class PotsdamRSDataset(BaseSegDataset):
     def __init__(self,
                  img_suffix: str = '.png',
                  seg_map_suffix: str = '.png',
+                 reduce_zero_label: bool = False,
                  **kwargs) -> None:
         super().__init__(
             img_suffix=img_suffix,
             seg_map_suffix=seg_map_suffix,
-            reduce_zero_label=False,
+            reduce_zero_label=reduce_zero_label,
             **kwargs)
 
 
 @DATASETS.register_module()
-class DeepGlobeLandCoverDataset(BaseSegDataset):
+class DeepGlobeLandCoverDataset(_LabelCheckMixin, BaseSegDataset):
     """DeepGlobe Land Cover patches written by
     ``tools/dataset_converters/deepglobe.py``.
 
@@ -101,9 +122,10 @@ class DeepGlobeLandCoverDataset(BaseSegDataset):
     def __init__(self,
                  img_suffix: str = '.jpg',
                  seg_map_suffix: str = '.png',
+                 reduce_zero_label: bool = False,
                  **kwargs) -> None:
         super().__init__(
             img_suffix=img_suffix,
             seg_map_suffix=seg_map_suffix,
-            reduce_zero_label=False,
+            reduce_zero_label=reduce_zero_label,
             **kwargs)

@@ -28,7 +28,8 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
 from false_plugin.datasets import (DeepGlobeLandCoverDataset,  # noqa: E402
                                    read_raster)
 from false_plugin.datasets.color_labels import rgb_to_index  # noqa: E402
-from false_plugin.datasets.patching import TileConverter  # noqa: E402
+from false_plugin.datasets.patching import (  # noqa: E402
+    ConversionSummary, TileConverter, ignore_causes, in_memory_tile)
 
 
 def parse_args() -> argparse.Namespace:
@@ -42,7 +43,7 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def write_jpeg_atomically(path: str, image: np.ndarray) -> None:
+def write_jpeg_atomically(path: str, image: np.ndarray, window=None) -> None:
     tmp = path + '.part.jpg'
     if not cv2.imwrite(tmp, image[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, 95]):
         raise IOError(f'{path}: could not be written')
@@ -66,27 +67,33 @@ def main() -> None:
                   test=sorted(test_ids))
     os.makedirs(osp.join(args.out_dir, 'splits'), exist_ok=True)
     palette = [tuple(c) for c in DeepGlobeLandCoverDataset.METAINFO['palette']]
-    converter = TileConverter(args.out_dir, args.patch_size, args.stride)
+    classes = DeepGlobeLandCoverDataset.METAINFO['classes']
+    converter = TileConverter(args.out_dir, args.patch_size, args.stride,
+                              '.jpg', write_jpeg_atomically)
     for split, image_ids in splits.items():
         with open(osp.join(args.out_dir, 'splits', f'{split}_images.txt'),
                   'w') as f:
             f.write('\n'.join(image_ids) + '\n')
+        summary = ConversionSummary()
         for n, image_id in enumerate(image_ids, 1):
             sat = osp.join(args.train_dir, f'{image_id}_sat.jpg')
             mask = osp.join(args.train_dir, f'{image_id}_mask.png')
 
-            def load(sat=sat, mask=mask):
+            def open_tile(sat=sat, mask=mask):
                 image, _ = read_raster(sat, dtype='uint8')
                 rgb, _ = read_raster(mask, [1, 2, 3], dtype='uint8')
-                return image, rgb_to_index(rgb, palette, [(0, 0, 0)], mask,
-                                           binarize=True)
+                label = rgb_to_index(rgb, palette, [(0, 0, 0)], mask,
+                                     binarize=True)
+                return in_memory_tile(image, label, ignore_causes(label))
 
-            done = converter.convert(split, image_id, sat, load, '.jpg',
-                                     write_jpeg_atomically)
+            tile_summary = converter.convert(split, image_id, sat, open_tile)
+            summary.update(tile_summary)
+            done = tile_summary.patches.get('already done')
             print(f'[{split} {n}/{len(image_ids)}] {image_id}: '
-                  f'{"converted" if done else "already done"}', flush=True)
+                  f'{"already done" if done else "converted"}', flush=True)
         print(f'{split}: {converter.write_manifest(split, image_ids)} '
               'patches')
+        print(summary.format(split, classes))
 
 
 if __name__ == '__main__':

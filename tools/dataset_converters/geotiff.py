@@ -3,33 +3,46 @@
     python tools/dataset_converters/geotiff.py IMAGE LABEL OUT_DIR \
         [--split train] [--patch-size 256] [--stride 256] \
         [--region COL ROW WIDTH HEIGHT] [--min-valid 0.5] \
-        [--class-table classes.csv]
+        [--class-table classes.csv] [--label-map RAW=INDEX ...] \
+        [--unmapped error|ignore]
 
 Writes ``OUT_DIR/img_dir/SPLIT/{stem}_{row}_{col}.tif`` (the image's bands,
-dtype and nodata, with the patch's own geotransform),
-``OUT_DIR/ann_dir/SPLIT/{stem}_{row}_{col}.tif`` (uint8 index labels, 255
-where the label or the image is nodata) and ``OUT_DIR/manifest_SPLIT.csv``
-(patch, source image, window). Patches whose valid fraction is below
-``--min-valid`` are not written (and counted in the summary). Re-running
-skips finished patches; every patch is written to a temporary name and
-renamed, so an interrupted run never leaves a half-written patch.
+dtype, values and nodata, with the patch's own geotransform),
+``OUT_DIR/ann_dir/SPLIT/{stem}_{row}_{col}.tif`` (uint8 class indices, 255
+where a pixel is ignored) and ``OUT_DIR/manifest_SPLIT.csv`` (patch, source
+image, window), and ends with a summary: pixels per class, pixels ignored by
+cause, patches not written and why.
+
+Label values become class indices through a label map: ``--label-map 0=0
+255=1`` for a binary 0/255 mask, ``--label-map 10=0 20=1 ...`` for a coded
+product, or the ``value`` column of ``--class-table``. Without one they must
+be indices 0..254 already. Values that are neither mapped nor 255 (the
+ignore value) stop the converter before anything is written, with each
+value and its pixel count; ``--unmapped ignore`` ignores and counts them
+instead. Pixels are ignored where the image is nodata (declared, NaN or
+infinite, or masked), where the label is nodata, where it is 255. Patches
+with less than ``--min-valid`` labelled pixels are not written. Re-running
+skips a finished conversion (the same options are required); every patch is
+written to a temporary name and renamed, so an interrupted run never leaves
+a half-written patch.
 """
 import argparse
-import csv
 import os
 import os.path as osp
 import shutil
 import sys
 
-import numpy as np
 import rasterio
-from rasterio.windows import Window
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))
 from false_plugin.datasets import read_raster  # noqa: E402
+from false_plugin.datasets.class_table import read_class_table  # noqa: E402
+from false_plugin.datasets.label_values import (  # noqa: E402
+    describe_values, parse_label_map, raster_value_counts, to_indices,
+    unmapped_message, unmapped_values)
 from false_plugin.datasets.patching import (  # noqa: E402
-    windows, write_geotiff_atomically)
+    TileConverter, geotiff_writer, ignore_causes)
 from false_plugin.datasets.raster_io import raster_size  # noqa: E402
 
 IGNORE_INDEX = 255
@@ -38,7 +51,7 @@ IGNORE_INDEX = 255
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('image', help='image raster (any band count)')
-    parser.add_argument('label', help='index label raster on the same grid')
+    parser.add_argument('label', help='label raster on the same grid')
     parser.add_argument('out_dir', help='dataset root to write into')
     parser.add_argument('--split', default='train')
     parser.add_argument('--patch-size', type=int, default=256)
@@ -49,79 +62,100 @@ def parse_args() -> argparse.Namespace:
                         help='cut patches inside this pixel box only')
     parser.add_argument('--min-valid', type=float, default=0.5,
                         help='minimum fraction of labelled pixels')
-    parser.add_argument('--class-table', help='copied to OUT_DIR/classes.csv')
+    parser.add_argument('--class-table',
+                        help='name,index,r,g,b[,value] CSV, copied to '
+                        'OUT_DIR/classes.csv; its value column is the '
+                        'label map')
+    parser.add_argument('--label-map', nargs='+', metavar='RAW=INDEX',
+                        help='raw label value -> class index')
+    parser.add_argument('--unmapped', choices=['error', 'ignore'],
+                        default='error',
+                        help='label values that are not classes: stop '
+                        '(default) or ignore and count them')
     return parser.parse_args()
 
 
-def convert(args: argparse.Namespace) -> dict:
-    stride = args.stride or args.patch_size
-    img_w, img_h, _ = raster_size(args.image)
-    lab_w, lab_h, _ = raster_size(args.label)
-    if (img_w, img_h) != (lab_w, lab_h):
-        raise ValueError(f'{args.label}: label is {lab_w}x{lab_h}, image '
-                         f'{args.image} is {img_w}x{img_h}')
-    img_dir = osp.join(args.out_dir, 'img_dir', args.split)
-    ann_dir = osp.join(args.out_dir, 'ann_dir', args.split)
-    os.makedirs(img_dir, exist_ok=True)
-    os.makedirs(ann_dir, exist_ok=True)
-    if args.class_table:
-        shutil.copy(args.class_table, osp.join(args.out_dir, 'classes.csv'))
+def label_map_and_classes(args: argparse.Namespace):
+    """The label map (or None) and the class names (or None)."""
+    table = read_class_table(args.class_table) if args.class_table else None
+    label_map = parse_label_map(args.label_map) if args.label_map else None
+    if table is not None and table.label_map is not None:
+        if label_map is not None:
+            raise SystemExit(f'{args.class_table} has a value column: give '
+                             'the label map there or with --label-map, not '
+                             'both')
+        label_map = table.label_map
+    return label_map, table.classes if table else None
 
-    with rasterio.open(args.image) as src:
-        img_profile, transform = src.profile, src.transform
-    stem = osp.splitext(osp.basename(args.image))[0]
-    size = args.patch_size
-    counts = dict(written=0, skipped_existing=0, skipped_invalid=0)
-    manifest = []
-    for col, row in windows(img_w, img_h, size, stride, args.region):
-        name = f'{stem}_{row}_{col}.tif'
-        window = (col, row, size, size)
-        img_path, ann_path = osp.join(img_dir, name), osp.join(ann_dir, name)
-        if osp.exists(img_path) and osp.exists(ann_path):
-            counts['skipped_existing'] += 1
-            manifest.append((name, args.image, *window))
-            continue
-        img, img_nodata = read_raster(args.image, window=window,
-                                      dtype=img_profile['dtype'])
-        label, lab_nodata = read_raster(args.label, [1], window,
-                                        dtype='int64')
-        label = label[..., 0]
-        invalid = label == IGNORE_INDEX
-        for mask in (img_nodata, lab_nodata):
-            if mask is not None:
-                invalid |= mask
-        if (1 - invalid.mean()) < args.min_valid:
-            counts['skipped_invalid'] += 1
-            continue
-        if label[~invalid].max(initial=0) >= IGNORE_INDEX or label.min() < 0:
-            raise ValueError(f'{args.label}: window {window} holds values '
-                             'outside 0..254; labels must be class indices')
-        label[invalid] = IGNORE_INDEX
-        geo = dict(transform=rasterio.windows.transform(
-            Window(*window), transform), crs=img_profile.get('crs'))
-        write_geotiff_atomically(img_path, img,
-                                 nodata=img_profile.get('nodata'), **geo)
-        write_geotiff_atomically(ann_path,
-                                 label[..., None].astype(np.uint8),
-                                 nodata=IGNORE_INDEX, **geo)
-        counts['written'] += 1
-        manifest.append((name, args.image, *window))
 
-    with open(osp.join(args.out_dir, f'manifest_{args.split}.csv'), 'w',
-              newline='') as f:
-        writer = csv.writer(f)
-        writer.writerow(['patch', 'source', 'col', 'row', 'width', 'height'])
-        writer.writerows(manifest)
-    return counts
+def check_label_values(args: argparse.Namespace, label_map,
+                       num_classes) -> None:
+    """Stop before writing anything if label values are not classes; warn
+    about a 0/255 mask read without a label map."""
+    counts = raster_value_counts(args.label, args.region)
+    bad = unmapped_values(counts, label_map, IGNORE_INDEX, num_classes)
+    if bad and args.unmapped == 'error':
+        raise SystemExit(
+            unmapped_message(args.label, bad, label_map, num_classes) +
+            '; nothing was written (--unmapped ignore ignores them)')
+    if label_map is None and IGNORE_INDEX in counts and set(counts) <= {
+            0, 1, IGNORE_INDEX}:
+        print(f'WARNING: {args.label}: its values are '
+              f'{describe_values(counts)}. 255 is the ignore value, so those '
+              'pixels will not be trained on. If 255 is a class (a binary '
+              '0/255 mask), map it: --label-map 0=0 255=1', flush=True)
 
 
 def main() -> None:
     args = parse_args()
-    counts = convert(args)
-    print(f'{args.split}: {counts["written"]} patches written, '
-          f'{counts["skipped_existing"]} already done, '
-          f'{counts["skipped_invalid"]} with less than '
-          f'{args.min_valid:.0%} valid pixels not written')
+    stride = args.stride or args.patch_size
+    img_w, img_h, _ = raster_size(args.image)
+    lab_w, lab_h, _ = raster_size(args.label)
+    if (img_w, img_h) != (lab_w, lab_h):
+        raise SystemExit(f'{args.label}: label is {lab_w}x{lab_h}, image '
+                         f'{args.image} is {img_w}x{img_h}')
+    label_map, classes = label_map_and_classes(args)
+    num_classes = len(classes) if classes else None
+    check_label_values(args, label_map, num_classes)
+    os.makedirs(args.out_dir, exist_ok=True)
+    if args.class_table:
+        shutil.copy(args.class_table, osp.join(args.out_dir, 'classes.csv'))
+
+    with rasterio.open(args.image) as src:
+        profile, transform = src.profile, src.transform
+
+    def open_tile():
+
+        def read(window):
+            image, image_nodata = read_raster(args.image, window=window,
+                                              dtype=None)
+            raw, label_nodata = read_raster(args.label, [1], window,
+                                            dtype=None)
+            label, unmapped = to_indices(
+                raw[..., 0], label_map, IGNORE_INDEX, num_classes,
+                label_nodata, args.unmapped, args.label)
+            return image, label, ignore_causes(label, image_nodata,
+                                               label_nodata, unmapped)
+
+        return img_w, img_h, read
+
+    converter = TileConverter(
+        args.out_dir, args.patch_size, stride, '.tif',
+        geotiff_writer(transform, crs=profile.get('crs'),
+                       nodata=profile.get('nodata')),
+        ann_suffix='.tif',
+        write_label=geotiff_writer(transform, crs=profile.get('crs'),
+                                   nodata=IGNORE_INDEX),
+        min_valid=args.min_valid,
+        options=dict(
+            label_map=label_map, unmapped=args.unmapped,
+            region=args.region, image=osp.abspath(args.image),
+            label=osp.abspath(args.label)))
+    stem = osp.splitext(osp.basename(args.image))[0]
+    summary = converter.convert(args.split, stem, args.image, open_tile,
+                                args.region)
+    converter.write_manifest(args.split, [stem])
+    print(summary.format(args.split, classes))
 
 
 if __name__ == '__main__':

@@ -26,7 +26,8 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
 from false_plugin.datasets import PotsdamRSDataset, read_raster  # noqa: E402
 from false_plugin.datasets.color_labels import rgb_to_index  # noqa: E402
 from false_plugin.datasets.patching import (  # noqa: E402
-    TileConverter, write_geotiff_atomically, write_png_atomically)
+    ConversionSummary, TileConverter, geotiff_writer, ignore_causes,
+    in_memory_tile, png_writer)
 
 TRAIN_TILES = [
     '2_10', '2_11', '2_12', '3_10', '3_11', '3_12', '4_10', '4_11', '4_12',
@@ -70,8 +71,13 @@ def main() -> None:
     images = find_tiles(args.isprs_root, args.image_type)
     labels = find_tiles(args.isprs_root, args.label_type)
     palette = [tuple(c) for c in PotsdamRSDataset.METAINFO['palette']]
-    converter = TileConverter(args.out_dir, args.patch_size, args.stride)
     multiband = args.image_type == 'RGBIR'
+    converter = TileConverter(
+        args.out_dir, args.patch_size, args.stride,
+        '.tif' if multiband else '.png',
+        geotiff_writer() if multiband else png_writer,
+        options=dict(image_type=args.image_type, label_type=args.label_type,
+                     binarize=args.binarize))
     for split, tiles in (('train', TRAIN_TILES), ('test', TEST_TILES)):
         missing = [t for t in tiles if t not in images or t not in labels]
         if missing:
@@ -79,10 +85,11 @@ def main() -> None:
                 f'{args.isprs_root}: {split} tiles without a '
                 f'{args.image_type} image or a {args.label_type} file: '
                 f'{", ".join(missing)}')
+        summary = ConversionSummary()
         for i, tile in enumerate(tiles, 1):
 
-            def load(tile=tile):
-                image, _ = read_raster(images[tile], dtype='uint8')
+            def open_tile(tile=tile):
+                image, image_nodata = read_raster(images[tile], dtype='uint8')
                 if image.shape[2] != BANDS[args.image_type]:
                     raise ValueError(
                         f'{images[tile]}: {image.shape[2]} bands, '
@@ -90,18 +97,20 @@ def main() -> None:
                 rgb, _ = read_raster(labels[tile], [1, 2, 3], dtype='uint8')
                 label = rgb_to_index(rgb, palette, [(0, 0, 0)], labels[tile],
                                      binarize=args.binarize)
-                return image, label
+                return in_memory_tile(image, label,
+                                      ignore_causes(label, image_nodata))
 
-            done = converter.convert(
-                split, f'top_potsdam_{tile}', images[tile], load,
-                '.tif' if multiband else '.png',
-                write_geotiff_atomically if multiband else
-                write_png_atomically)
-            print(f'[{split} {i}/{len(tiles)}] top_potsdam_{tile}: '
-                  f'{"converted" if done else "already done"}', flush=True)
-        count = converter.write_manifest(
-            split, [f'top_potsdam_{t}' for t in tiles])
+            name = f'top_potsdam_{tile}'
+            tile_summary = converter.convert(split, name, images[tile],
+                                             open_tile)
+            summary.update(tile_summary)
+            done = tile_summary.patches.get('already done')
+            print(f'[{split} {i}/{len(tiles)}] {name}: '
+                  f'{"already done" if done else "converted"}', flush=True)
+        count = converter.write_manifest(split, [f'top_potsdam_{t}'
+                                                 for t in tiles])
         print(f'{split}: {count} patches')
+        print(summary.format(split, PotsdamRSDataset.METAINFO['classes']))
 
 
 if __name__ == '__main__':

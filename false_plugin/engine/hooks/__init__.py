@@ -1,4 +1,8 @@
+from .band_check_hook import BandCountError, RSBandCheckHook, add_band_check
 from .fns_precision_hook import FNSPrecisionHook
 from .seg_visualization_hook import RSSegVisualizationHook
 
-__all__ = ['FNSPrecisionHook', 'RSSegVisualizationHook']
+__all__ = [
+    'BandCountError', 'RSBandCheckHook', 'add_band_check', 'FNSPrecisionHook',
+    'RSSegVisualizationHook'
+]
