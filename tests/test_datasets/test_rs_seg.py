@@ -110,3 +110,53 @@ def test_preset_datasets(tmp_path, name, classes):
         pipeline=SEG_PIPELINE)
     assert len(dataset.metainfo['classes']) == classes
     assert dataset[0]['data_samples'].gt_sem_seg.data.unique().tolist() == [5]
+
+
+def test_coded_labels_through_the_class_table(tmp_path):
+    """A coded product (WorldCover-like uint16 codes) described once in the
+    class table's value column; a code outside the table is an error."""
+    _tiles(tmp_path, nodata_pixel=False)
+    codes = np.full((1, 8, 8), 10, np.uint16)
+    codes[0, :, 4:] = 50
+    write_tif(tmp_path / 'ann_dir/train/a.tif', codes)
+    (tmp_path / 'classes.csv').write_text(
+        'name,index,r,g,b,value\ntree,0,0,100,0,10\nbuilt,1,250,0,0,50\n')
+    kwargs = dict(type='RSSegDataset', data_root=str(tmp_path),
+                  data_prefix=dict(img_path='img_dir/train',
+                                   seg_map_path='ann_dir/train'),
+                  pipeline=SEG_PIPELINE)
+    gt = _build(**kwargs)[0]['data_samples'].gt_sem_seg.data[0]
+    assert (gt[:, :4] == 0).all() and (gt[:, 4:] == 1).all()
+    codes[0, 0, 0] = 60
+    write_tif(tmp_path / 'ann_dir/train/a.tif', codes)
+    with pytest.raises(ValueError, match=r'a.tif: label values 60 \(1 px\) '
+                       'are not in the label map'):
+        _build(**kwargs)[0]
+
+
+def test_label_beyond_the_classes(tmp_path):
+    _tiles(tmp_path)
+    write_tif(tmp_path / 'ann_dir/train/a.tif',
+              np.full((1, 8, 8), 2, np.uint8))  # the table has 2 classes
+    dataset = _build(
+        type='RSSegDataset', data_root=str(tmp_path),
+        data_prefix=dict(img_path='img_dir/train',
+                         seg_map_path='ann_dir/train'),
+        pipeline=SEG_PIPELINE)
+    with pytest.raises(ValueError, match=r'a.tif: label values 2 \(64 px\) '
+                       'are not class indices 0..1'):
+        dataset[0]
+
+
+def test_reduce_zero_label_is_an_argument(tmp_path):
+    _tiles(tmp_path, nodata_pixel=False)
+    label = np.full((1, 8, 8), 2, np.uint8)
+    label[0, 0] = 0
+    write_tif(tmp_path / 'ann_dir/train/a.tif', label)
+    dataset = _build(
+        type='RSSegDataset', data_root=str(tmp_path),
+        data_prefix=dict(img_path='img_dir/train',
+                         seg_map_path='ann_dir/train'),
+        reduce_zero_label=True, pipeline=SEG_PIPELINE)
+    gt = dataset[0]['data_samples'].gt_sem_seg.data[0]
+    assert (gt[0] == 255).all() and (gt[1:] == 1).all()

@@ -36,7 +36,8 @@ def test_convert_resume_and_split(tmp_path, scene_files):
             '16', '--min-valid', '0.9']
     proc = run_repo_tool(args)
     # 3 x 2 windows; the 2 on the left edge are half nodata.
-    assert '4 patches written, 0 already done, 2 with less' in proc.stdout
+    assert ('train: 4 patches (4 written now, 0 already done), 2 not '
+            'written (under 90% labelled pixels)') in proc.stdout
     names = sorted(os.listdir(os.path.join(out, 'img_dir', 'train')))
     assert names == [
         'img_0_16.tif', 'img_0_32.tif', 'img_16_16.tif', 'img_16_32.tif'
@@ -48,7 +49,7 @@ def test_convert_resume_and_split(tmp_path, scene_files):
     assert 'img_16_16.tif,' in manifest and ',16,16,16,16' in manifest
 
     proc = run_repo_tool(args)
-    assert '0 patches written, 4 already done' in proc.stdout
+    assert 'train: 4 patches (0 written now, 4 already done)' in proc.stdout
 
     proc = run_repo_tool(['tools/make_split.py', out, '--suffix', '.tif',
                           '--fractions', '0.5', '--seed', '1'])

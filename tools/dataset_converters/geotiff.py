@@ -31,6 +31,7 @@ import os
 import os.path as osp
 import shutil
 import sys
+from typing import Optional, Sequence
 
 import rasterio
 
@@ -48,7 +49,7 @@ from false_plugin.datasets.raster_io import raster_size  # noqa: E402
 IGNORE_INDEX = 255
 
 
-def parse_args() -> argparse.Namespace:
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('image', help='image raster (any band count)')
     parser.add_argument('label', help='label raster on the same grid')
@@ -72,7 +73,7 @@ def parse_args() -> argparse.Namespace:
                         default='error',
                         help='label values that are not classes: stop '
                         '(default) or ignore and count them')
-    return parser.parse_args()
+    return parser.parse_args(argv)
 
 
 def label_map_and_classes(args: argparse.Namespace):
@@ -106,8 +107,8 @@ def check_label_values(args: argparse.Namespace, label_map,
               '0/255 mask), map it: --label-map 0=0 255=1', flush=True)
 
 
-def main() -> None:
-    args = parse_args()
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    args = parse_args(argv)
     stride = args.stride or args.patch_size
     img_w, img_h, _ = raster_size(args.image)
     lab_w, lab_h, _ = raster_size(args.label)

@@ -1,0 +1,108 @@
+"""Raw label values to class indices: label maps, coded products, checks."""
+import numpy as np
+import pytest
+
+from false_plugin.datasets import parse_label_map, read_class_table, to_indices
+from false_plugin.datasets.label_values import (raster_value_counts,
+                                                unmapped_values)
+
+
+def test_parse_label_map():
+    assert parse_label_map(['0=0', '255=1']) == {0: 0, 255: 1}
+    assert parse_label_map(['10=0', '20=1', '0=255']) == {10: 0, 20: 1,
+                                                          0: 255}
+    for bad, match in ((['0:1'], 'RAW=INDEX'), (['1=0', '1=2'], 'twice'),
+                       (['5=300'], '0..255')):
+        with pytest.raises(ValueError, match=match):
+            parse_label_map(bad)
+
+
+def test_binary_mask_mapped():
+    mask = np.array([[0, 255], [255, 0]], np.uint8)
+    index, unmapped = to_indices(mask, {0: 0, 255: 1})
+    assert index.tolist() == [[0, 1], [1, 0]] and not unmapped.any()
+    # Without a map 255 stays the ignore value.
+    index, _ = to_indices(mask)
+    assert index.tolist() == [[0, 255], [255, 0]]
+
+
+def test_coded_uint16_never_wraps():
+    # Class code 300 in a uint16 raster: uint8 would make it 44.
+    raw = np.array([[300, 300, 1], [2, 300, 1]], np.uint16)
+    with pytest.raises(ValueError) as err:
+        to_indices(raw, path='codes.tif')
+    assert str(err.value).startswith('codes.tif: label values 300 (3 px) '
+                                     'are not class indices 0..254')
+    index, _ = to_indices(raw, {300: 0, 1: 1, 2: 2})
+    assert index.tolist() == [[0, 0, 1], [2, 0, 1]]
+
+
+def test_worldcover_codes_and_unmapped():
+    raw = np.array([[10, 20, 30], [95, 10, 0]], np.uint8)
+    worldcover = {10: 0, 20: 1, 30: 2, 0: 255}
+    with pytest.raises(ValueError,
+                       match=r'wc.tif: label values 95 \(1 px\) are not in '
+                       'the label map'):
+        to_indices(raw, worldcover, path='wc.tif')
+    index, unmapped = to_indices(raw, worldcover, unmapped='ignore')
+    assert index.tolist() == [[0, 1, 2], [255, 0, 255]]
+    assert unmapped.tolist() == [[False] * 3, [True, False, False]]
+
+
+def test_num_classes_and_nodata():
+    raw = np.array([[0, 1, 2], [3, 3, 255]], np.int32)
+    with pytest.raises(ValueError, match=r'3 \(2 px\) are not class indices '
+                       r'0..2'):
+        to_indices(raw, num_classes=3)
+    nodata = raw == 3  # declared label nodata: any value, ignored
+    index, unmapped = to_indices(raw, num_classes=3, nodata=nodata)
+    assert index.tolist() == [[0, 1, 2], [255, 255, 255]]
+    assert not unmapped.any()
+
+
+def test_float_labels():
+    raw = np.array([[1.0, np.nan], [2.0, 0.0]], np.float32)
+    index, _ = to_indices(raw)
+    assert index.tolist() == [[1, 255], [2, 0]]
+    with pytest.raises(ValueError, match='must be integers'):
+        to_indices(np.array([[1.5]], np.float32))
+
+
+def test_signed_and_large_values():
+    raw = np.array([[-1, 70000], [5, 5]], np.int64)
+    with pytest.raises(ValueError, match=r'-1 \(1 px\), 70000 \(1 px\)'):
+        to_indices(raw)
+    index, _ = to_indices(raw, {-1: 255, 70000: 1, 5: 0})
+    assert index.tolist() == [[255, 1], [0, 0]]
+
+
+def test_unmapped_values_lists_everything():
+    counts = {0: 5, 1: 3, 255: 7, 300: 2}
+    assert unmapped_values(counts) == {300: 2}
+    assert unmapped_values(counts, num_classes=1) == {1: 3, 300: 2}
+    assert unmapped_values(counts, {0: 0, 1: 1}) == {300: 2}
+
+
+def test_raster_value_counts(tmp_path):
+    from _support import write_tif
+    raw = np.array([[[10, 20, 0], [20, 20, 0]]], np.uint16)
+    path = write_tif(tmp_path / 'lc.tif', raw, nodata=0)
+    assert raster_value_counts(path) == {10: 1, 20: 3}
+    assert raster_value_counts(path, (1, 0, 2, 2)) == {20: 2}
+
+
+def test_class_table_value_column(tmp_path):
+    path = tmp_path / 'classes.csv'
+    path.write_text('name,index,r,g,b,value\n'
+                    'tree,0,0,100,0,10\n'
+                    'urban,1,250,0,0,111 112\n')
+    table = read_class_table(str(path))
+    assert table.classes == ('tree', 'urban')
+    assert table.label_map == {10: 0, 111: 1, 112: 1}
+    path.write_text('name,index,r,g,b,value\ntree,0,0,100,0,10\n'
+                    'urban,1,250,0,0,10\n')
+    with pytest.raises(ValueError, match='line 3: raw value 10 already'):
+        read_class_table(str(path))
+    path.write_text('name,index,r,g,b,value\ntree,0,0,100,0,\n')
+    with pytest.raises(ValueError, match='line 2: no raw value'):
+        read_class_table(str(path))

@@ -1,0 +1,126 @@
+"""The GeoTIFF converter on label conventions users bring: 0/255 masks,
+coded uint16 land cover, NaN imagery; its summary and its resume."""
+import json
+import os
+import os.path as osp
+import sys
+
+import numpy as np
+import pytest
+import rasterio
+from _support import REPO_ROOT, write_tif
+
+sys.path.insert(0, osp.join(REPO_ROOT, 'tools', 'dataset_converters'))
+import geotiff  # noqa: E402
+
+
+def _patches(out, kind='ann_dir', split='train'):
+    folder = osp.join(out, kind, split)
+    return {name: rasterio.open(osp.join(folder, name)).read()
+            for name in sorted(os.listdir(folder))}
+
+
+@pytest.fixture
+def road_mask(tmp_path):
+    """uint16 multispectral image (4 bands) and a 0/255 road mask."""
+    rng = np.random.default_rng(0)
+    img = rng.integers(1, 4000, (4, 32, 48), dtype=np.uint16)
+    mask = np.zeros((1, 32, 48), np.uint8)
+    mask[:, 10:14, :] = 255  # a road across the scene
+    return (write_tif(tmp_path / 'img.tif', img),
+            write_tif(tmp_path / 'roads.tif', mask))
+
+
+def test_binary_mask_with_label_map(tmp_path, road_mask, capsys):
+    out = str(tmp_path / 'out')
+    geotiff.main([*road_mask, out, '--patch-size', '16',
+                  '--label-map', '0=0', '255=1'])
+    text = capsys.readouterr().out
+    assert 'WARNING' not in text
+    assert 'train: 6 patches (6 written now, 0 already done)' in text
+    assert '0 1,344 (87.5%), 1 192 (12.5%)' in text  # 4 rows x 48 = 192
+    labels = _patches(out)
+    road = sum(int((p == 1).sum()) for p in labels.values())
+    assert road == 192 and all(set(np.unique(p)) <= {0, 1}
+                               for p in labels.values())
+    # Every image value, dtype and the georeference are kept.
+    with rasterio.open(road_mask[0]) as src:
+        full, transform = src.read(), src.transform
+    with rasterio.open(osp.join(out, 'img_dir/train/img_16_32.tif')) as p:
+        assert p.dtypes == ('uint16',) * 4 and p.crs == 'EPSG:32617'
+        np.testing.assert_array_equal(p.read(), full[:, 16:32, 32:48])
+        assert p.transform == transform @ rasterio.Affine.translation(32, 16)
+
+
+def test_binary_mask_without_label_map_warns(tmp_path, road_mask, capsys):
+    out = str(tmp_path / 'out')
+    geotiff.main([*road_mask, out, '--patch-size', '16', '--min-valid', '0'])
+    text = capsys.readouterr().out
+    assert ('roads.tif: its values are 0 (1,344 px), 255 (192 px). 255 is '
+            'the ignore value') in text
+    assert '--label-map 0=0 255=1' in text
+    assert 'ignore value 192 (12.5%)' in text
+
+
+def test_coded_landcover(tmp_path, capsys):
+    """ESA WorldCover-like codes in uint16, with code 300 (a uint8 wrap
+    would make it 44) and a nodata value, described in the class table."""
+    codes = np.full((1, 16, 32), 10, np.uint16)
+    codes[:, :, 16:] = 300
+    codes[:, 0, :4] = 0  # the product's nodata
+    codes[:, 15, 31] = 95  # a code the table does not know
+    img = np.ones((3, 16, 32), np.float32)
+    img[:, 8, 0] = np.nan  # NaN imagery, no declared nodata
+    image = write_tif(tmp_path / 'img.tif', img)
+    label = write_tif(tmp_path / 'wc.tif', codes, nodata=0)
+    table = tmp_path / 'classes.csv'
+    table.write_text('name,index,r,g,b,value\ntree,0,0,100,0,10\n'
+                     'urban,1,250,0,0,300\n')
+    out = str(tmp_path / 'out')
+    args = [image, label, out, '--patch-size', '16', '--class-table',
+            str(table)]
+    with pytest.raises(SystemExit) as err:
+        geotiff.main(args)
+    assert str(err.value) == (
+        f'{label}: label values 95 (1 px) are not in the label map (nor the '
+        'ignore value); nothing was written (--unmapped ignore ignores them)')
+    assert not osp.exists(osp.join(out, 'img_dir'))
+
+    geotiff.main(args + ['--unmapped', 'ignore'])
+    text = capsys.readouterr().out
+    assert '0 tree 251 (49.0%), 1 urban 255 (49.8%)' in text
+    assert ('image nodata 1 (0.2%), label nodata 4 (0.8%), ignore value 0 '
+            '(0.0%), unmapped 1 (0.2%)') in text
+    labels = _patches(out)
+    left, right = labels['img_0_0.tif'][0], labels['img_0_16.tif'][0]
+    assert (left[0, :4] == 255).all() and left[8, 0] == 255
+    assert right[15, 15] == 255 and (right[:15] == 1).all()
+    with rasterio.open(osp.join(out, 'img_dir/train/img_0_0.tif')) as p:
+        assert np.isnan(p.read()[:, 8, 0]).all()  # image values unchanged
+
+
+def test_label_map_and_table_values_conflict(tmp_path, road_mask):
+    table = tmp_path / 'classes.csv'
+    table.write_text('name,index,r,g,b,value\nbg,0,0,0,0,0\nroad,1,9,9,9,255\n')
+    with pytest.raises(SystemExit, match='not both'):
+        geotiff.main([*road_mask, str(tmp_path / 'o'), '--class-table',
+                      str(table), '--label-map', '0=0'])
+
+
+def test_resume_keeps_the_summary_and_rejects_other_options(
+        tmp_path, road_mask, capsys):
+    out = str(tmp_path / 'out')
+    args = [*road_mask, out, '--patch-size', '16', '--label-map', '0=0',
+            '255=1']
+    geotiff.main(args)
+    first = capsys.readouterr().out
+    marker = osp.join(out, '.done', 'train', 'img.json')
+    assert json.load(open(marker))['options']['label_map'] == {'0': 0,
+                                                               '255': 1}
+    geotiff.main(args)
+    again = capsys.readouterr().out
+    assert 'train: 6 patches (0 written now, 6 already done)' in again
+    assert again.splitlines()[1:] == first.splitlines()[1:]
+    with pytest.raises(ValueError, match='img.json: tile img was converted '
+                       'with'):
+        geotiff.main([*road_mask, out, '--patch-size', '16'])
