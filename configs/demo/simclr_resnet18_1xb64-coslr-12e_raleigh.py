@@ -38,6 +38,8 @@ train_dataloader = dict(
     batch_size=64,
     num_workers=0,
     persistent_workers=False,
+    # New windows every epoch, drawn from (seed, epoch, index).
+    sampler=dict(type='RSWindowSampler', shuffle=True),
     dataset=dict(
         _delete_=True,
         type='RSTileSamplingDataset',

@@ -12,6 +12,8 @@ from typing import Dict, Iterable, Mapping, Optional, Tuple
 
 import numpy as np
 
+from .raster_io import STRIP_ROWS, raster_size, read_raster
+
 #: Largest class index a uint8 label map can hold besides the ignore value.
 MAX_INDEX = 254
 
@@ -212,7 +214,6 @@ def raster_value_counts(path: str,
         region (tuple, optional): ``(col, row, width, height)``; the whole
             raster if None.
     """
-    from .raster_io import STRIP_ROWS, raster_size, read_raster
     width, height, _ = raster_size(path)
     col, row0, width, height = region or (0, 0, width, height)
     counts: Dict[int, int] = {}

@@ -174,9 +174,11 @@ class ConversionSummary:
                  f'({written} written now, {done} already done)'
                  + ''.join(f', {n} not written ({why})'
                            for why, n in sorted(skipped.items()))]
+        indices = sorted(set(self.class_pixels) | set(range(len(
+            classes or ()))))  # absent classes show as 0
         lines.append('  pixels per class: ' + (', '.join(
-            f'{name(i)} {share(n)}' for i, n in
-            sorted(self.class_pixels.items())) or 'none'))
+            f'{name(i)} {share(self.class_pixels.get(i, 0))}'
+            for i in indices) or 'none'))
         lines.append('  pixels ignored: ' + ', '.join(
             f'{cause} {share(self.ignored.get(cause, 0))}'
             for cause in IGNORE_CAUSES))

@@ -58,6 +58,27 @@ def test_fresh_windows_every_epoch(scene):
         assert 20 <= col and col + width <= 36
 
 
+def test_dataloader_workers_see_the_epoch(scene):
+    """Two workers, each with its own copy of the dataset, read the
+    windows of the sampler's epoch."""
+    from mmengine.dataset import pseudo_collate
+    from torch.utils.data import DataLoader
+    img, _ = scene
+    dataset = _dataset(img)
+    with DefaultScope.overwrite_default_scope('mmselfsup'):
+        sampler = DATA_SAMPLERS.build(
+            dict(type='RSWindowSampler', shuffle=True), default_args=dict(
+                dataset=dataset))
+    loader = DataLoader(dataset, batch_size=4, sampler=sampler,
+                        num_workers=2, persistent_workers=True,
+                        collate_fn=pseudo_collate)
+    for epoch in (0, 3):
+        sampler.set_epoch(epoch)
+        seen = [tuple(s.window) for batch in loader
+                for s in batch['data_samples']]
+        assert seen == _epoch_windows(dataset, sampler, epoch)
+
+
 def test_sampler_needs_a_window_dataset(tiny_png_folder):
     with DefaultScope.overwrite_default_scope('mmselfsup'):
         dataset = DATASETS.build(dict(

@@ -46,7 +46,7 @@ def test_convert_resume_and_split(tmp_path, scene_files):
         assert p.count == 3 and p.dtypes[0] == 'float32'
         assert p.transform.c == 160 and p.transform.f == 400  # georeferenced
     manifest = open(os.path.join(out, 'manifest_train.csv')).read()
-    assert 'img_16_16.tif,' in manifest and ',16,16,16,16' in manifest
+    assert 'img_16_16,' in manifest and ',16,16,16,16' in manifest
 
     proc = run_repo_tool(args)
     assert 'train: 4 patches (0 written now, 4 already done)' in proc.stdout

@@ -63,6 +63,13 @@ def test_potsdam(tmp_path):
     # 40 px tiles, 16 px patches, stride 12: 3 x 3 patches per tile.
     assert f'train: {24 * 9} patches' in proc.stdout
     assert f'test: {14 * 9} patches' in proc.stdout
+    # The summary: every class by name, black (no label) counted as ignored.
+    summary = proc.stdout.split(f'test: {14 * 9} patches\n')[1]
+    assert summary.startswith(f'test: {14 * 9} patches ({14 * 9} written now')
+    assert '0 impervious_surface ' in summary and '5 clutter ' in summary
+    ignored = int(summary.split('ignore value ')[1].split(' ')[0].replace(
+        ',', ''))
+    assert ignored > 0 and 'image nodata 0 (0.0%)' in summary
     label = cv2.imread(
         osp.join(out, 'ann_dir/test/top_potsdam_7_13_12_24.png'),
         cv2.IMREAD_UNCHANGED)
