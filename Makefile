@@ -1,5 +1,11 @@
 # false-plugin: `make demo` runs the demo, `make test` runs the test suite.
 # Both create .venv/ first (or refresh it when requirements/ or setup.py change).
+# TORCH=system keeps the torch that PYTHON already has (e.g. your CUDA build)
+# and puts the pinned OpenMMLab stack on top, in .venv-system/.
+TORCH  ?= pinned
+ifeq ($(TORCH),system)
+VENV   ?= .venv-system
+endif
 VENV   ?= .venv
 PYTHON := $(VENV)/bin/python
 STAMP  := $(VENV)/.requirements-hash
@@ -11,7 +17,7 @@ PYTEST_ARGS ?=
 venv: $(STAMP)
 
 $(STAMP): $(REQS)
-	bash tools/install_env.sh $(VENV)
+	TORCH=$(TORCH) bash tools/install_env.sh $(VENV)
 
 test: venv
 	$(PYTHON) -m pytest tests $(PYTEST_ARGS)

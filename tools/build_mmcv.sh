@@ -8,7 +8,9 @@
 # patched to -std=c++20 and built without build isolation against the torch
 # installed beside PYTHON. CUDA ops are built when nvcc and a GPU are present,
 # CPU ops otherwise (about 10 minutes on 2 cores; paid once per machine since
-# the wheel is kept in WHEELHOUSE).
+# the wheel is kept in WHEELHOUSE). FORCE_CUDA=0 or 1 in the environment
+# overrides that choice; MMCV_SDIST=path/to/mmcv-2.0.1.tar.gz builds from that
+# file instead of downloading it (machines without network).
 set -euo pipefail
 PY="$1"
 WHEELHOUSE="$2"
@@ -19,8 +21,12 @@ mkdir -p "$WHEELHOUSE"
 # --no-build-isolation: pip prepares the sdist metadata by running its setup.py,
 # which imports pkg_resources (gone from setuptools >= 81, which an isolated
 # build would pick).
-"$PY" -m pip download --quiet --no-deps --no-binary :all: --no-build-isolation \
-    "mmcv==2.0.1" -d "$WORK"
+if [[ -n "${MMCV_SDIST:-}" ]]; then
+    cp "$MMCV_SDIST" "$WORK/mmcv-2.0.1.tar.gz"
+else
+    "$PY" -m pip download --quiet --no-deps --no-binary :all: --no-build-isolation \
+        "mmcv==2.0.1" -d "$WORK"
+fi
 tar -xzf "$WORK"/mmcv-2.0.1.tar.gz -C "$WORK"
 SRC="$WORK/mmcv-2.0.1"
 sed -i "s/-std=c++14/-std=c++20/g" "$SRC/setup.py"
@@ -28,12 +34,18 @@ grep -q -- "-std=c++20" "$SRC/setup.py" || { echo "[build_mmcv] could not patch 
 
 export MMCV_WITH_OPS=1
 export MAX_JOBS="${MAX_JOBS:-$(nproc)}"
-if command -v nvcc >/dev/null 2>&1 && "$PY" -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)'; then
+if [[ -z "${FORCE_CUDA:-}" ]]; then
+    if command -v nvcc >/dev/null 2>&1 && "$PY" -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)'; then
+        FORCE_CUDA=1
+    else
+        FORCE_CUDA=0
+    fi
+fi
+export FORCE_CUDA
+if [[ "$FORCE_CUDA" == 1 ]]; then
     echo "[build_mmcv] building with CUDA ops"
-    export FORCE_CUDA=1
 else
-    echo "[build_mmcv] no CUDA device: building CPU ops only"
-    export FORCE_CUDA=0
+    echo "[build_mmcv] building CPU ops only"
 fi
 "$PY" -m pip wheel --no-build-isolation --no-deps -w "$WHEELHOUSE" "$SRC"
 ls "$WHEELHOUSE"/mmcv-2.0.1-*.whl

@@ -1,7 +1,14 @@
 #!/usr/bin/env bash
 # Create or refresh the project's virtual environment.
 #
-#   bash tools/install_env.sh [VENV_DIR]
+#   [TORCH=pinned|system] [PYTHON=python3] bash tools/install_env.sh [VENV_DIR]
+#
+# TORCH=pinned (the default) installs the pinned torch 2.14.1 in the venv.
+# TORCH=system keeps the torch that PYTHON already has (a CUDA build matching
+# the machine's driver): the venv is made with --system-site-packages, torch
+# and torchvision are never installed or upgraded, the pinned OpenMMLab stack
+# goes on top, and mmcv is built against that torch (cached per torch
+# version in $CACHE/torch-VERSION).
 #
 # The environment is keyed on the pinned requirement files: when their hash
 # differs from the one recorded in VENV_DIR/.requirements-hash, the pinned
@@ -15,8 +22,18 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 VENV="${1:-$ROOT/.venv}"
 PYTHON="${PYTHON:-python3}"
 CACHE="${FALSE_PLUGIN_WHEEL_CACHE:-$HOME/.cache/false-plugin/wheels}"
+TORCH="${TORCH:-pinned}"
 HASH_FILE="$VENV/.requirements-hash"
-want_hash="$(cat "$ROOT"/requirements/*.txt "$ROOT/setup.py" | sha256sum | cut -c1-16)"
+case "$TORCH" in
+    pinned) ;;
+    system)
+        "$PYTHON" -c 'import torch, torchvision' 2>/dev/null || {
+            echo "[install_env] TORCH=system: $PYTHON cannot import torch and torchvision; install them (the build for your driver) or use TORCH=pinned" >&2
+            exit 1
+        } ;;
+    *) echo "[install_env] TORCH must be pinned or system, got '$TORCH'" >&2; exit 1 ;;
+esac
+want_hash="$( (cat "$ROOT"/requirements/*.txt "$ROOT/setup.py"; echo "torch=$TORCH") | sha256sum | cut -c1-16)"
 
 if [[ -x "$VENV/bin/python" ]] && "$VENV/bin/python" -c 'import sys' 2>/dev/null; then
     if [[ -f "$HASH_FILE" && "$(cat "$HASH_FILE")" == "$want_hash" ]]; then
@@ -24,18 +41,36 @@ if [[ -x "$VENV/bin/python" ]] && "$VENV/bin/python" -c 'import sys' 2>/dev/null
     fi
     echo "[install_env] $VENV is stale (requirements changed): updating"
 else
-    echo "[install_env] creating $VENV"
+    echo "[install_env] creating $VENV (torch: $TORCH)"
     rm -rf "$VENV"
-    "$PYTHON" -m venv "$VENV"
+    if [[ "$TORCH" == system ]]; then
+        "$PYTHON" -m venv --system-site-packages "$VENV"
+    else
+        "$PYTHON" -m venv "$VENV"
+    fi
 fi
 
+PIP=("$VENV/bin/python" -m pip)
+"${PIP[@]}" install --quiet --upgrade pip wheel "setuptools<81"
+REQS="$ROOT/requirements/runtime.txt"
+if [[ "$TORCH" == system ]]; then
+    torch_version="$("$VENV/bin/python" -c 'import torch; print(torch.__version__)')"
+    echo "[install_env] using the installed torch $torch_version"
+    # An mmcv wheel only fits the torch it was built against.
+    CACHE="$CACHE/torch-${torch_version//+/_}"
+    [[ "${torch_version%%+*}" == 2.14.1 ]] || PIP_FIND_LINKS=""
+    # The pinned stack without the torch pins, and torch held where it is.
+    REQS="$VENV/requirements-no-torch.txt"
+    grep -Ev '^(torch|torchvision)==' "$ROOT/requirements/runtime.txt" > "$REQS"
+    "$VENV/bin/python" -c 'import torch, torchvision; print(f"torch=={torch.__version__}\ntorchvision=={torchvision.__version__}")' \
+        > "$VENV/torch-constraints.txt"
+    export PIP_CONSTRAINT="$VENV/torch-constraints.txt"
+else
+    # torch first: building mmcv needs it importable (no build isolation).
+    "${PIP[@]}" install --quiet -c "$ROOT/requirements/runtime.txt" torch torchvision
+fi
 mkdir -p "$CACHE"
 export PIP_FIND_LINKS="${PIP_FIND_LINKS:+$PIP_FIND_LINKS }$CACHE"
-PIP=("$VENV/bin/python" -m pip)
-
-"${PIP[@]}" install --quiet --upgrade pip wheel "setuptools<81"
-# torch first: building mmcv needs it importable (no build isolation).
-"${PIP[@]}" install --quiet -c "$ROOT/requirements/runtime.txt" torch torchvision
 if ! "${PIP[@]}" install --quiet --no-deps --no-index --find-links "$CACHE" \
         $(for d in ${PIP_FIND_LINKS}; do printf -- '--find-links %s ' "$d"; done) \
         "mmcv==2.0.1" 2>/dev/null; then
@@ -43,7 +78,7 @@ if ! "${PIP[@]}" install --quiet --no-deps --no-index --find-links "$CACHE" \
     bash "$ROOT/tools/build_mmcv.sh" "$VENV/bin/python" "$CACHE"
     "${PIP[@]}" install --quiet --no-deps --no-index --find-links "$CACHE" "mmcv==2.0.1"
 fi
-"${PIP[@]}" install --quiet -r "$ROOT/requirements/runtime.txt" -r "$ROOT/requirements/tests.txt"
+"${PIP[@]}" install --quiet -r "$REQS" -r "$ROOT/requirements/tests.txt"
 "${PIP[@]}" install --quiet --no-deps --no-build-isolation -e "$ROOT"
 "$VENV/bin/python" -c 'import mmcv.ops, mmselfsup, mmseg, false_plugin' \
     || { echo "[install_env] the environment does not import" >&2; exit 1; }

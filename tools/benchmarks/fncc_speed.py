@@ -4,7 +4,7 @@ the authors'.
 
     python tools/benchmarks/fncc_speed.py [--batch-sizes 256 512 1024 4096]
         [--dim 128] [--repeats 20] [--rounds 3] [--devices cpu cuda]
-        [--loop-max-cpu 1024]
+        [--loop-max-cpu 1024] [--loop-max-cuda 4096]
 
 Forward + backward of one loss call on ``B`` rows (``B / 2`` images, two
 views each) on each available device: the fastest call of ``--rounds``
@@ -15,7 +15,8 @@ each image is the first plus noise, so most positive pairs pass the gate
 (``T = 0.9``) and the FNCC correction is part of the timing. The row loop
 follows the authors' VISSL code: exponentiated similarities summed row by
 row in Python, with a host sync per row (on the CPU it is skipped above
-``--loop-max-cpu`` rows: at 4096 rows one call takes about five minutes).
+``--loop-max-cpu`` rows: at 4096 rows one call takes about five minutes; on
+a GPU above ``--loop-max-cuda``).
 """
 import argparse
 import math
@@ -151,10 +152,13 @@ def main() -> None:
     parser.add_argument('--rounds', type=int, default=3)
     parser.add_argument('--devices', nargs='+', default=['cpu', 'cuda'])
     parser.add_argument('--loop-max-cpu', type=int, default=1024)
+    parser.add_argument('--loop-max-cuda', type=int, default=4096)
     args = parser.parse_args()
     devices = [
         d for d in args.devices if d != 'cuda' or torch.cuda.is_available()
     ]
+    if len(devices) < len(args.devices):
+        print('cuda: no CUDA device visible, its rows are skipped')
     fncc = FNCCLoss(temperature=TAU, confidence_weight=ALPHA,
                     positive_threshold=THRESHOLD)
     per_anchor = FNCCLoss(temperature=TAU, confidence_weight=ALPHA,
@@ -176,7 +180,9 @@ def main() -> None:
                 args.rounds)
             loop = ''
             ratio = ''
-            if device != 'cpu' or rows <= args.loop_max_cpu:
+            loop_max = args.loop_max_cpu if device == 'cpu' else \
+                args.loop_max_cuda
+            if rows <= loop_max:
                 t_loop, = time_calls([row_loop], z, 2, rounds=1)
                 loop, ratio = f'{t_loop * 1e3:.1f}', f'{t_loop / t_fncc:.0f}x'
             print(f'| {device} | {rows} | {t_info * 1e3:.2f} | '
