@@ -33,6 +33,13 @@ def _dataset(img, **kwargs):
         return DATASETS.build(cfg)
 
 
+def _sampler(dataset, **kwargs):
+    with DefaultScope.overwrite_default_scope('mmselfsup'):
+        return DATA_SAMPLERS.build(
+            dict(type='RSWindowSampler', **kwargs),
+            default_args=dict(dataset=dataset))
+
+
 def _epoch_windows(dataset, sampler, epoch):
     sampler.set_epoch(epoch)
     return [dataset.get_data_info(i)['window'] for i in sampler]
@@ -41,10 +48,7 @@ def _epoch_windows(dataset, sampler, epoch):
 def test_fresh_windows_every_epoch(scene):
     img, _ = scene
     dataset = _dataset(img)
-    with DefaultScope.overwrite_default_scope('mmselfsup'):
-        sampler = DATA_SAMPLERS.build(
-            dict(type='RSWindowSampler', shuffle=False), default_args=dict(
-                dataset=dataset))
+    sampler = _sampler(dataset, shuffle=False)
     epochs = [_epoch_windows(dataset, sampler, e) for e in range(3)]
     assert len({tuple(w) for w in epochs}) == 3
     # Epoch 0 is what dataset[i] gives; every epoch is reproducible and
@@ -65,10 +69,7 @@ def test_dataloader_workers_see_the_epoch(scene):
     from torch.utils.data import DataLoader
     img, _ = scene
     dataset = _dataset(img)
-    with DefaultScope.overwrite_default_scope('mmselfsup'):
-        sampler = DATA_SAMPLERS.build(
-            dict(type='RSWindowSampler', shuffle=True), default_args=dict(
-                dataset=dataset))
+    sampler = _sampler(dataset, shuffle=True)
     loader = DataLoader(dataset, batch_size=4, sampler=sampler,
                         num_workers=2, persistent_workers=True,
                         collate_fn=pseudo_collate)
@@ -84,9 +85,8 @@ def test_sampler_needs_a_window_dataset(tiny_png_folder):
         dataset = DATASETS.build(dict(
             type='RSPatchDataset', data_prefix=dict(
                 img_path=osp.join(tiny_png_folder, 'a')), pipeline=[]))
-        with pytest.raises(TypeError, match='RSTileSamplingDataset'):
-            DATA_SAMPLERS.build(dict(type='RSWindowSampler'),
-                                default_args=dict(dataset=dataset))
+    with pytest.raises(TypeError, match='RSTileSamplingDataset'):
+        _sampler(dataset)
 
 
 @HOOKS.register_module(force=True)
@@ -148,10 +148,7 @@ def _rank_worker(rank, port, img, queue):
     os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
     dist.init_process_group('gloo', rank=rank, world_size=2)
     dataset = _dataset(img, num_samples=16)
-    with DefaultScope.overwrite_default_scope('mmselfsup'):
-        sampler = DATA_SAMPLERS.build(
-            dict(type='RSWindowSampler', shuffle=True, seed=0),
-            default_args=dict(dataset=dataset))
+    sampler = _sampler(dataset, shuffle=True, seed=0)
     sampler.set_epoch(1)
     indices = list(sampler)
     queue.put((rank, indices,
