@@ -190,13 +190,14 @@ PatchReader = Callable[[Tuple[int, int, int, int]],
                        Tuple[np.ndarray, np.ndarray, np.ndarray]]
 
 
-def in_memory_tile(image: np.ndarray, label: np.ndarray,
-                   cause: np.ndarray) -> Tuple[int, int, PatchReader]:
+def in_memory_tile(image: np.ndarray, label: np.ndarray, cause: np.ndarray,
+                   path: str = '<tile>') -> Tuple[int, int, PatchReader]:
     """Width, height and a :data:`PatchReader` of a tile held in memory
-    (what ``open_tile`` of :meth:`TileConverter.convert` returns)."""
-    if not image.shape[:2] == label.shape == cause.shape:
-        raise ValueError(f'image {image.shape[:2]}, label {label.shape} and '
-                         f'causes {cause.shape} differ')
+    (what ``open_tile`` of :meth:`TileConverter.convert` returns); ``path``
+    (the label file) names the tile in errors."""
+    if image.shape[:2] != label.shape:
+        raise ValueError(f'{path}: label is {label.shape}, its image is '
+                         f'{image.shape[:2]}')
 
     def read(window):
         col, row, width, height = window

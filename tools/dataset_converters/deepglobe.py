@@ -84,7 +84,8 @@ def main() -> None:
                 rgb, _ = read_raster(mask, [1, 2, 3], dtype='uint8')
                 label = rgb_to_index(rgb, palette, [(0, 0, 0)], mask,
                                      binarize=True)
-                return in_memory_tile(image, label, ignore_causes(label))
+                return in_memory_tile(image, label, ignore_causes(label),
+                                      mask)
 
             tile_summary = converter.convert(split, image_id, sat, open_tile)
             summary.update(tile_summary)

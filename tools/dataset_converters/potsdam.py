@@ -98,7 +98,8 @@ def main() -> None:
                 label = rgb_to_index(rgb, palette, [(0, 0, 0)], labels[tile],
                                      binarize=args.binarize)
                 return in_memory_tile(image, label,
-                                      ignore_causes(label, image_nodata))
+                                      ignore_causes(label, image_nodata),
+                                      labels[tile])
 
             name = f'top_potsdam_{tile}'
             tile_summary = converter.convert(split, name, images[tile],
