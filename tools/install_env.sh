@@ -5,9 +5,9 @@
 #
 # TORCH=pinned (the default) installs the pinned torch 2.14.1 in the venv.
 # TORCH=system keeps the torch that PYTHON already has (a CUDA build matching
-# the machine's driver): the venv is made with --system-site-packages, torch
-# and torchvision are never installed or upgraded, the pinned OpenMMLab stack
-# goes on top, and mmcv is built against that torch (cached per torch
+# the machine's driver): the venv sees PYTHON's site-packages (a .pth file),
+# torch and torchvision are never installed or upgraded, the pinned OpenMMLab
+# stack goes on top, and mmcv is built against that torch (cached per torch
 # version in $CACHE/torch-VERSION).
 #
 # The environment is keyed on the pinned requirement files: when their hash
@@ -43,10 +43,14 @@ if [[ -x "$VENV/bin/python" ]] && "$VENV/bin/python" -c 'import sys' 2>/dev/null
 else
     echo "[install_env] creating $VENV (torch: $TORCH)"
     rm -rf "$VENV"
+    "$PYTHON" -m venv "$VENV"
     if [[ "$TORCH" == system ]]; then
-        "$PYTHON" -m venv --system-site-packages "$VENV"
-    else
-        "$PYTHON" -m venv "$VENV"
+        # PYTHON's own site-packages (where its torch is), after the venv's:
+        # unlike --system-site-packages this also works when PYTHON is itself
+        # a venv's or a conda environment's interpreter.
+        purelib="$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+        "$PYTHON" -c 'import site, sys; print("\n".join(site.getsitepackages() + [site.getusersitepackages()]))' \
+            > "$purelib/false_plugin_system_torch.pth"
     fi
 fi
 

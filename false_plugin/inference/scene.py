@@ -243,12 +243,23 @@ class SceneWriter:
 def predict_scene(predictor: ScenePredictor, image: str, out: str,
                   palette: Optional[Sequence[Sequence[int]]] = None,
                   probs_out: Optional[str] = None,
-                  log: Optional[Callable[[str], None]] = print) -> dict:
+                  log: Optional[Callable[[str], None]] = print,
+                  gdal_cache_mb: int = 128) -> dict:
     """Predict a whole scene into a COG class map (and probabilities).
+
+    Args:
+        gdal_cache_mb (int): GDAL's block cache (by default 5% of the
+            machine's memory, which a large scene's written blocks would
+            fill). Defaults to 128.
 
     Returns:
         dict: ``seconds`` and ``megapixels_per_second``.
     """
+    with rasterio.Env(GDAL_CACHEMAX=gdal_cache_mb):
+        return _predict_scene(predictor, image, out, palette, probs_out, log)
+
+
+def _predict_scene(predictor, image, out, palette, probs_out, log) -> dict:
     writer = SceneWriter(image, out, palette, probs_out,
                          predictor.num_classes)
     start = time.perf_counter()
