@@ -28,11 +28,19 @@ once, when :mod:`false_plugin` is imported.
    machines (gloo) fails with ``Found no NVIDIA driver``. Without CUDA the
    process group is initialised without a device (``nccl`` is replaced by
    ``gloo``, with a warning) and DDP gets ``device_ids=None``.
+5. mmengine 0.10.7's ``collect_env`` (logged by every ``Runner``) imports
+   ``distutils``, which Python 3.12 no longer ships, so any training or test
+   run fails there with ``No module named 'distutils'`` where setuptools'
+   ``distutils`` shim is not active (an environment that sees its
+   setuptools through a ``.pth`` path, as ``TORCH=system`` makes). Importing
+   setuptools provides ``distutils``.
 """
 import copy
+import importlib.util
 import os.path as osp
 import pickle
 import re
+import sys
 import warnings
 from typing import Any, List, Optional, Union
 
@@ -212,12 +220,20 @@ def fix_cpu_distributed() -> None:
     Runner.wrap_model = _wrap_model
 
 
+def fix_distutils() -> None:
+    """Make ``import distutils`` work on Python >= 3.12 (see 5.)."""
+    if sys.version_info >= (3, 12) and importlib.util.find_spec(
+            'distutils') is None:
+        import setuptools  # noqa: F401  (registers its bundled distutils)
+
+
 def apply_all() -> None:
     """Apply every fix in this module (idempotent)."""
     fix_mmselfsup_loop_registry()
     fix_checkpoint_loading()
     fix_collate_fn_scope()
     fix_cpu_distributed()
+    fix_distutils()
 
 
 apply_all()

@@ -107,3 +107,10 @@ def test_collate_fn_with_scope_builds():
             dataset=[torch.zeros(3) for _ in range(4)]))
     batch = next(iter(loader))
     assert batch.shape == (2, 3)
+
+
+def test_runner_environment_log_imports_distutils():
+    """mmengine's collect_env (every Runner) imports distutils, which Python
+    3.12 does not ship; false_plugin makes it importable."""
+    from mmengine.utils.dl_utils import collect_env
+    assert 'PyTorch' in collect_env()
