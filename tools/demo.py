@@ -17,7 +17,8 @@ patches from ``work_dirs/demo/data``).
    encoder; pretraining, backbone extraction, frozen-encoder DeepLabV3+
    fine-tuning and test, for each seed. Finished stages are skipped.
 3. Writes ``predictions.png``: the test region in true colour, its
-   land-cover map and each method's prediction (first seed).
+   land-cover map and each method's prediction (first seed) of the whole
+   region, by sliding windows as ``tools/predict.py`` does.
 """
 import argparse
 import os
@@ -26,7 +27,6 @@ import subprocess
 import sys
 import time
 
-import cv2
 import numpy as np
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -74,6 +74,43 @@ def prepare_data(data_root: str) -> None:
         str(FRACTION))
 
 
+def test_region_raster(work_dir: str) -> str:
+    """The test region of the scene as its own georeferenced GeoTIFF."""
+    import rasterio
+    from rasterio.windows import Window, transform
+    from false_plugin.datasets.patching import write_geotiff_atomically
+    path = osp.join(work_dir, 'data', 'test_region.tif')
+    if not osp.exists(path):
+        with rasterio.open(osp.join(ROOT, IMAGE)) as src:
+            profile = src.profile
+        image, _ = read_raster(osp.join(ROOT, IMAGE), window=TEST_REGION,
+                               dtype=None)
+        write_geotiff_atomically(
+            path, image, crs=profile['crs'], nodata=profile['nodata'],
+            transform=transform(Window(*TEST_REGION), profile['transform']))
+    return path
+
+
+def predict_region(run_dir: str, region: str) -> np.ndarray:
+    """A fine-tuned model's map of the whole test region, predicted by
+    sliding windows as ``tools/predict.py`` does (seamless, edges
+    included; 255 where the scene is nodata)."""
+    import glob
+    from mmseg.apis import init_model
+    from false_plugin.inference import ScenePredictor, predict_scene
+    config, = glob.glob(osp.join(run_dir, '*.py'))
+    with open(osp.join(run_dir, 'last_checkpoint')) as f:
+        checkpoint = f.read().strip()
+    import torch
+    device = 'cuda' if torch.cuda.is_available() else 'cpu'
+    model = init_model(config, checkpoint, device=device).eval()
+    out = osp.join(run_dir, 'test_region_pred.tif')
+    predict_scene(ScenePredictor(model, window=PATCH, overlap=PATCH // 2,
+                                 batch_size=16), region, out, log=None)
+    pred, _ = read_raster(out, [1], dtype='uint8')
+    return pred[..., 0]
+
+
 def prediction_figure(work_dir: str, seed: int) -> str:
     """Test region: true colour | land cover | each method's prediction."""
     from mmengine.config import Config
@@ -86,17 +123,12 @@ def prediction_figure(work_dir: str, seed: int) -> str:
     panels = [('true colour (3-2-1)', stretch(image, ~nodata)),
               ('land cover', colorize(label[..., 0], palette))]
     fraction = next(iter(spec.finetune['fractions']))
+    region = test_region_raster(work_dir)
     for method in spec.pretrain:
-        vis = osp.join(work_dir, 'finetune', slug(method['name']), fraction,
-                       f'seed{seed}', 'test', 'vis')
-        pred = np.full((height, width), 255, np.uint8)
-        for name in os.listdir(vis):
-            if name.endswith('_pred.png'):
-                row, col = map(int, name[:-len('_pred.png')].split('_')[-2:])
-                patch = cv2.imread(osp.join(vis, name), cv2.IMREAD_UNCHANGED)
-                pred[row - row0:row - row0 + PATCH,
-                     col - col0:col - col0 + PATCH] = patch
-        panels.append((method['name'], colorize(pred, palette)))
+        run_dir = osp.join(work_dir, 'finetune', slug(method['name']),
+                           fraction, f'seed{seed}')
+        panels.append((method['name'],
+                       colorize(predict_region(run_dir, region), palette)))
 
     import matplotlib
     matplotlib.use('Agg')
@@ -107,7 +139,7 @@ def prediction_figure(work_dir: str, seed: int) -> str:
         ax.set_title(title, fontsize=8)
         ax.axis('off')
     names = [*read_class_table(osp.join(ROOT, CLASSES)).classes,
-             'no data / no test patch']
+             'no data']
     handles = [
         plt.Rectangle((0, 0), 1, 1, color=np.array(c) / 255)
         for c in [*palette, (0, 0, 0)]
