@@ -221,8 +221,9 @@ class TileConverter:
 
     Args:
         out_dir (str): Dataset root (``img_dir/<split>``, ``ann_dir/<split>``).
-        patch (int): Patch size.
-        stride (int): Stride between patches.
+        patch (int, optional): Patch size; None writes each tile whole
+            (named after the tile), for whole-tile evaluation.
+        stride (int, optional): Stride between patches.
         img_suffix (str): Suffix of the image patches.
         write_image: ``write(path, array, window)`` for one image patch
             (:func:`png_writer`, :func:`geotiff_writer`...).
@@ -236,8 +237,8 @@ class TileConverter:
 
     def __init__(self,
                  out_dir: str,
-                 patch: int,
-                 stride: int,
+                 patch: Optional[int],
+                 stride: Optional[int],
                  img_suffix: str,
                  write_image: Callable,
                  ann_suffix: str = '.png',
@@ -254,6 +255,15 @@ class TileConverter:
         self.min_valid = min_valid
         self.options = dict(patch=patch, stride=stride, min_valid=min_valid,
                             **(options or {}))
+
+    def _windows(self, width: int, height: int,
+                 region: Optional[Sequence[int]]) -> Iterator[tuple]:
+        if self.patch is None:  # the whole tile (or region), uncut
+            yield tuple(region or (0, 0, width, height))
+            return
+        for col, row in windows(width, height, self.patch, self.stride,
+                                region):
+            yield col, row, self.patch, self.patch
 
     def _marker(self, split: str, tile: str) -> str:
         return osp.join(self.out_dir, '.done', split, f'{tile}.json')
@@ -299,15 +309,14 @@ class TileConverter:
         width, height, read = open_tile()
         summary = ConversionSummary()
         rows = []
-        for col, row in windows(width, height, self.patch, self.stride,
-                                region):
-            window = (col, row, self.patch, self.patch)
+        for window in self._windows(width, height, region):
             image, label, cause = read(window)
             if (cause == 0).mean() < self.min_valid:
                 summary.patches[
                     f'under {self.min_valid:.0%} labelled pixels'] += 1
                 continue
-            stem = f'{tile}_{row}_{col}'
+            col, row = window[:2]
+            stem = tile if self.patch is None else f'{tile}_{row}_{col}'
             label = np.where(cause > 0, 255, label).astype(np.uint8)
             self.write_image(osp.join(img_dir, stem + self.img_suffix),
                              image, window)

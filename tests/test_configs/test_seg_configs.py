@@ -172,3 +172,43 @@ def test_frozen_regime_trains_only_the_heads():
     model.train()
     assert all(p.requires_grad for p in model.backbone.parameters())
     assert model.backbone.norm1.training
+
+
+@pytest.mark.parametrize('dataset', ['potsdam', 'deepglobe', 'rs'])
+def test_wholetile_configs_predict_whole_tiles(tmp_path, dataset):
+    """The whole-tile variant reads uncut test tiles (no resizing) and
+    predicts each whole by mmseg's sliding window."""
+    _fixture(str(tmp_path), dataset)
+    img_suffix, seg_suffix, _ = FORMATS[dataset]
+    for kind in ('img_dir', 'ann_dir'):
+        os.makedirs(tmp_path / kind / 'test_tiles')
+    rng = np.random.default_rng(1)
+    img = rng.integers(0, 255, (200, 300, 3), dtype=np.uint8)
+    label = rng.integers(0, 6, (200, 300), dtype=np.uint8)
+    img_path = str(tmp_path / 'img_dir' / 'test_tiles' / f'tile{img_suffix}')
+    seg_path = str(tmp_path / 'ann_dir' / 'test_tiles' / f'tile{seg_suffix}')
+    if img_suffix == '.tif':
+        write_tif(img_path, img.transpose(2, 0, 1))
+        write_tif(seg_path, label[None])
+    else:
+        cv2.imwrite(img_path, img)
+        cv2.imwrite(seg_path, label)
+    cfg = Config.fromfile(osp.join(
+        SEG, f'deeplabv3plus_r50-d8_frozen-1xb16-1.3k_{dataset}-1pct-'
+        'wholetile.py'))
+    assert cfg.model.test_cfg == dict(mode='slide', crop_size=(256, 256),
+                                      stride=(128, 128))
+    assert cfg.val_dataloader.dataset.data_prefix.img_path == \
+        'img_dir/test_tiles'
+    cfg.test_dataloader.dataset.data_root = str(tmp_path)
+    with DefaultScope.overwrite_default_scope('mmseg'):
+        data = DATASETS.build(cfg.test_dataloader.dataset)
+    assert len(data) == 1
+    sample = data[0]
+    assert sample['inputs'].shape == (3, 200, 300)  # whole, not resized
+    cfg.model.backbone.init_cfg = None
+    model = _build(cfg)
+    model.eval()
+    with torch.no_grad():
+        pred = model.test_step(pseudo_collate([sample]))[0]
+    assert pred.pred_sem_seg.data.shape == (1, 200, 300)

@@ -124,3 +124,19 @@ def test_resume_keeps_the_summary_and_rejects_other_options(
     with pytest.raises(ValueError, match='img.json: tile img was converted '
                        'with'):
         geotiff.main([*road_mask, out, '--patch-size', '16'])
+
+
+def test_whole_region_for_whole_tile_evaluation(tmp_path, road_mask, capsys):
+    out = str(tmp_path / 'out')
+    geotiff.main([*road_mask, out, '--split', 'test_tiles', '--whole',
+                  '--region', '8', '4', '40', '28', '--label-map', '0=0',
+                  '255=1'])
+    assert 'test_tiles: 1 patches (1 written now' in capsys.readouterr().out
+    with rasterio.open(road_mask[0]) as src:
+        full, transform = src.read(), src.transform
+    with rasterio.open(osp.join(out, 'img_dir/test_tiles/img.tif')) as p:
+        assert (p.width, p.height) == (40, 28)
+        np.testing.assert_array_equal(p.read(), full[:, 4:32, 8:48])
+        assert p.transform == transform @ rasterio.Affine.translation(8, 4)
+    label = _patches(out, split='test_tiles')['img.tif'][0]
+    assert (label[6:10] == 1).all() and label.sum() == 4 * 40

@@ -58,7 +58,8 @@ def test_potsdam(tmp_path):
     last_index = _isprs_root(tmp_path / 'isprs')
     out = str(tmp_path / 'potsdam')
     args = ['tools/dataset_converters/potsdam.py', str(tmp_path / 'isprs'),
-            '-o', out, '--patch-size', '16', '--stride', '12']
+            '-o', out, '--patch-size', '16', '--stride', '12',
+            '--whole-test-tiles']
     proc = run_repo_tool(args)
     # 40 px tiles, 16 px patches, stride 12: 3 x 3 patches per tile.
     assert f'train: {24 * 9} patches' in proc.stdout
@@ -76,6 +77,12 @@ def test_potsdam(tmp_path):
     expected = last_index[12:28, 24:40]
     np.testing.assert_array_equal(label,
                                   np.where(expected == 6, 255, expected))
+    # --whole-test-tiles: the 14 test tiles uncut, for whole-tile evaluation.
+    assert 'test_tiles: 14 patches' in proc.stdout
+    whole = cv2.imread(osp.join(out, 'ann_dir/test_tiles/top_potsdam_7_13.png'),
+                       cv2.IMREAD_UNCHANGED)
+    np.testing.assert_array_equal(whole,
+                                  np.where(last_index == 6, 255, last_index))
     manifest = open(osp.join(out, 'manifest_train.csv')).read().splitlines()
     assert len(manifest) == 1 + 24 * 9
     assert manifest[1].startswith('top_potsdam_2_10_0_0,')

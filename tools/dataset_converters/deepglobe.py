@@ -3,7 +3,7 @@ to patches.
 
     python tools/dataset_converters/deepglobe.py DEEPGLOBE_TRAIN_DIR
         [-o data/deepglobe] [--patch-size 256] [--stride 256]
-        [--test-fraction 0.2] [--seed 0]
+        [--test-fraction 0.2] [--seed 0] [--whole-test-tiles]
 
 Only the released training folder has masks, so its images are split into
 train and test by image (``--test-fraction``, seeded; the ids of each split
@@ -11,7 +11,9 @@ are written to ``splits/{train,test}_images.txt``). Masks are binarised at 128
 per channel (the released PNGs are not exactly 0/255) and mapped to urban 0,
 agriculture 1, rangeland 2, forest 3, water 4, barren 5, unknown (black) 255.
 Image patches are JPEG (quality 95), like the source; labels index PNGs.
-Re-running skips finished images.
+``--whole-test-tiles`` also writes the test images uncut (split
+``test_tiles``) for the whole-tile protocol. Re-running skips finished
+images.
 """
 import argparse
 import glob
@@ -40,6 +42,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--stride', type=int, default=256)
     parser.add_argument('--test-fraction', type=float, default=0.2)
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--whole-test-tiles', action='store_true',
+                        help='also write the test images whole (split '
+                        'test_tiles), for whole-tile evaluation')
     return parser.parse_args()
 
 
@@ -70,10 +75,16 @@ def main() -> None:
     classes = DeepGlobeLandCoverDataset.METAINFO['classes']
     converter = TileConverter(args.out_dir, args.patch_size, args.stride,
                               '.jpg', write_jpeg_atomically)
+    jobs = [(converter, split, ids) for split, ids in splits.items()]
+    if args.whole_test_tiles:
+        jobs.append((TileConverter(args.out_dir, None, None, '.jpg',
+                                   write_jpeg_atomically), 'test_tiles',
+                     splits['test']))
     for split, image_ids in splits.items():
         with open(osp.join(args.out_dir, 'splits', f'{split}_images.txt'),
                   'w') as f:
             f.write('\n'.join(image_ids) + '\n')
+    for converter, split, image_ids in jobs:
         summary = ConversionSummary()
         for n, image_id in enumerate(image_ids, 1):
             sat = osp.join(args.train_dir, f'{image_id}_sat.jpg')

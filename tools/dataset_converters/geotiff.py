@@ -4,7 +4,7 @@
         [--split train] [--patch-size 256] [--stride 256] \
         [--region COL ROW WIDTH HEIGHT] [--min-valid 0.5] \
         [--class-table classes.csv] [--label-map RAW=INDEX ...] \
-        [--unmapped error|ignore]
+        [--unmapped error|ignore] [--whole]
 
 Writes ``OUT_DIR/img_dir/SPLIT/{stem}_{row}_{col}.tif`` (the image's bands,
 dtype, values and nodata, with the patch's own geotransform),
@@ -21,7 +21,9 @@ ignore value) stop the converter before anything is written, with each
 value and its pixel count; ``--unmapped ignore`` ignores and counts them
 instead. Pixels are ignored where the image is nodata (declared, NaN or
 infinite, or masked), where the label is nodata, where it is 255. Patches
-with less than ``--min-valid`` labelled pixels are not written. Re-running
+with less than ``--min-valid`` labelled pixels are not written.
+``--whole`` writes the region (or the raster) uncut as one tile, named after
+the image: a test split for whole-tile evaluation. Re-running
 skips a finished conversion (the same options are required); every patch is
 written to a temporary name and renamed, so an interrupted run never leaves
 a half-written patch.
@@ -69,6 +71,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         'label map')
     parser.add_argument('--label-map', nargs='+', metavar='RAW=INDEX',
                         help='raw label value -> class index')
+    parser.add_argument('--whole', action='store_true',
+                        help='write the region (or the raster) uncut, as '
+                        'one tile: a test split for whole-tile evaluation')
     parser.add_argument('--unmapped', choices=['error', 'ignore'],
                         default='error',
                         help='label values that are not classes: stop '
@@ -141,7 +146,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         return img_w, img_h, read
 
     converter = TileConverter(
-        args.out_dir, args.patch_size, stride, '.tif',
+        args.out_dir, None if args.whole else args.patch_size,
+        None if args.whole else stride, '.tif',
         geotiff_writer(transform, crs=profile.get('crs'),
                        nodata=profile.get('nodata')),
         ann_suffix='.tif',

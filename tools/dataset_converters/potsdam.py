@@ -2,7 +2,7 @@
 
     python tools/dataset_converters/potsdam.py ISPRS_ROOT [-o data/potsdam]
         [--image-type RGB|RGBIR|IRRG] [--label-type label|label_noBoundary]
-        [--patch-size 256] [--stride 240]
+        [--patch-size 256] [--stride 240] [--whole-test-tiles]
 
 ISPRS_ROOT is searched recursively for ``top_potsdam_{r}_{c}_{TYPE}.tif``
 and ``top_potsdam_{r}_{c}_{label|label_noBoundary}.tif`` (the unzipped
@@ -12,8 +12,10 @@ patches: with the defaults (256 px, stride 240) a 6000 px tile gives
 24 x 24 = 576 patches, 13,824 for training and 8,064 for testing (the FALSE
 group's protocol). RGB and IRRG patches are PNG, RGBIR patches 4-band
 GeoTIFF; labels are index PNGs (impervious surface 0, building 1, low
-vegetation 2, tree 3, car 4, clutter 5; black = 255, ignored). Re-running
-skips finished tiles.
+vegetation 2, tree 3, car 4, clutter 5; black = 255, ignored).
+``--whole-test-tiles`` also writes the test tiles uncut (split
+``test_tiles``), for the whole-tile protocol (sliding-window inference,
+``*_potsdam-1pct-wholetile.py``). Re-running skips finished tiles.
 """
 import argparse
 import glob
@@ -52,6 +54,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--stride', type=int, default=240)
     parser.add_argument('--binarize', action='store_true',
                         help='threshold label colours at 128 first')
+    parser.add_argument('--whole-test-tiles', action='store_true',
+                        help='also write the 14 test tiles whole (split '
+                        'test_tiles), for whole-tile evaluation')
     return parser.parse_args()
 
 
@@ -72,13 +77,32 @@ def main() -> None:
     labels = find_tiles(args.isprs_root, args.label_type)
     palette = [tuple(c) for c in PotsdamRSDataset.METAINFO['palette']]
     multiband = args.image_type == 'RGBIR'
-    converter = TileConverter(
-        args.out_dir, args.patch_size, args.stride,
-        '.tif' if multiband else '.png',
-        geotiff_writer() if multiband else png_writer,
-        options=dict(image_type=args.image_type, label_type=args.label_type,
-                     binarize=args.binarize))
-    for split, tiles in (('train', TRAIN_TILES), ('test', TEST_TILES)):
+    suffix = '.tif' if multiband else '.png'
+    writer = geotiff_writer() if multiband else png_writer
+    options = dict(image_type=args.image_type, label_type=args.label_type,
+                   binarize=args.binarize)
+    converter = TileConverter(args.out_dir, args.patch_size, args.stride,
+                              suffix, writer, options=options)
+    jobs = [(converter, 'train', TRAIN_TILES), (converter, 'test', TEST_TILES)]
+    if args.whole_test_tiles:
+        jobs.append((TileConverter(args.out_dir, None, None, suffix, writer,
+                                   options=options), 'test_tiles',
+                     TEST_TILES))
+
+    def open_tile(tile):
+        image, image_nodata = read_raster(images[tile], dtype='uint8')
+        if image.shape[2] != BANDS[args.image_type]:
+            raise ValueError(
+                f'{images[tile]}: {image.shape[2]} bands, '
+                f'{args.image_type} has {BANDS[args.image_type]}')
+        rgb, _ = read_raster(labels[tile], [1, 2, 3], dtype='uint8')
+        label = rgb_to_index(rgb, palette, [(0, 0, 0)], labels[tile],
+                             binarize=args.binarize)
+        return in_memory_tile(image, label,
+                              ignore_causes(label, image_nodata),
+                              labels[tile])
+
+    for conv, split, tiles in jobs:
         missing = [t for t in tiles if t not in images or t not in labels]
         if missing:
             raise SystemExit(
@@ -87,32 +111,17 @@ def main() -> None:
                 f'{", ".join(missing)}')
         summary = ConversionSummary()
         for i, tile in enumerate(tiles, 1):
-
-            def open_tile(tile=tile):
-                image, image_nodata = read_raster(images[tile], dtype='uint8')
-                if image.shape[2] != BANDS[args.image_type]:
-                    raise ValueError(
-                        f'{images[tile]}: {image.shape[2]} bands, '
-                        f'{args.image_type} has {BANDS[args.image_type]}')
-                rgb, _ = read_raster(labels[tile], [1, 2, 3], dtype='uint8')
-                label = rgb_to_index(rgb, palette, [(0, 0, 0)], labels[tile],
-                                     binarize=args.binarize)
-                return in_memory_tile(image, label,
-                                      ignore_causes(label, image_nodata),
-                                      labels[tile])
-
             name = f'top_potsdam_{tile}'
-            tile_summary = converter.convert(split, name, images[tile],
-                                             open_tile)
+            tile_summary = conv.convert(split, name, images[tile],
+                                        lambda tile=tile: open_tile(tile))
             summary.update(tile_summary)
             done = tile_summary.patches.get('already done')
             print(f'[{split} {i}/{len(tiles)}] {name}: '
                   f'{"already done" if done else "converted"}', flush=True)
-        count = converter.write_manifest(split, [f'top_potsdam_{t}'
-                                                 for t in tiles])
+        count = conv.write_manifest(split, [f'top_potsdam_{t}'
+                                            for t in tiles])
         print(f'{split}: {count} patches')
         print(summary.format(split, PotsdamRSDataset.METAINFO['classes']))
-
 
 if __name__ == '__main__':
     main()

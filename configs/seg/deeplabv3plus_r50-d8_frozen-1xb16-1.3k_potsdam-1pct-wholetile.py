@@ -1,0 +1,20 @@
+# Whole-tile evaluation (the GLCNet / FALSE group's protocol): the 14
+# Potsdam test tiles (6000 px) predicted whole by mmseg's sliding window
+# (256 px crops, stride 128), no resizing. Train with the frozen-encoder
+# config, test with this one. The tiles: tools/dataset_converters/potsdam.py
+# --whole-test-tiles (split test_tiles). Patch-protocol numbers and
+# whole-tile numbers do not compare with each other.
+_base_ = './deeplabv3plus_r50-d8_frozen-1xb16-1.3k_potsdam-1pct.py'
+
+model = dict(
+    test_cfg=dict(mode='slide', crop_size=(256, 256), stride=(128, 128)))
+test_dataloader = dict(
+    dataset=dict(
+        data_prefix=dict(
+            img_path='img_dir/test_tiles', seg_map_path='ann_dir/test_tiles'),
+        pipeline=[
+            dict(type='LoadRSImageFromFile'),
+            dict(type='LoadRSAnnotations'),
+            dict(type='PackSegInputs')
+        ]))
+val_dataloader = test_dataloader
