@@ -23,12 +23,15 @@ from mmselfsup.registry import MODELS as SELFSUP_MODELS
 
 SEG = osp.join(REPO_ROOT, 'configs', 'seg')
 CONFIGS = sorted(glob.glob(osp.join(SEG, 'deeplabv3plus_*.py')))
-#: dataset variant -> (image suffix, label suffix, needs classes.csv).
+#: dataset variant -> (image suffix, label suffix, needs classes.csv, test
+#: split folder). Vaihingen and LoveDA: MMSeg's own converters' layout.
 FORMATS = {
-    'potsdam': ('.png', '.png', False),
-    'deepglobe': ('.jpg', '.png', False),
-    'xiangtan': ('.tif', '.tif', True),
-    'rs': ('.tif', '.tif', True),
+    'potsdam': ('.png', '.png', False, 'test'),
+    'deepglobe': ('.jpg', '.png', False, 'test'),
+    'xiangtan': ('.tif', '.tif', True, 'test'),
+    'rs': ('.tif', '.tif', True, 'test'),
+    'vaihingen': ('.png', '.png', False, 'val'),
+    'loveda': ('.png', '.png', False, 'val'),
 }
 
 
@@ -82,9 +85,9 @@ def _fixture(root: str, dataset: str, size: int = 64) -> None:
     """Two train and one test patch in the dataset's file format, labels
     of 6 classes with an ignored corner, the 1% split file, and a class
     table where the dataset reads one."""
-    img_suffix, seg_suffix, table = FORMATS[dataset]
+    img_suffix, seg_suffix, table, test_split = FORMATS[dataset]
     rng = np.random.default_rng(0)
-    for split, stems in (('train', ('a', 'b')), ('test', ('c', ))):
+    for split, stems in (('train', ('a', 'b')), (test_split, ('c', ))):
         for kind in ('img_dir', 'ann_dir'):
             os.makedirs(osp.join(root, kind, split))
         for stem in stems:
@@ -179,7 +182,7 @@ def test_wholetile_configs_predict_whole_tiles(tmp_path, dataset):
     """The whole-tile variant reads uncut test tiles (no resizing) and
     predicts each whole by mmseg's sliding window."""
     _fixture(str(tmp_path), dataset)
-    img_suffix, seg_suffix, _ = FORMATS[dataset]
+    img_suffix, seg_suffix, _, _ = FORMATS[dataset]
     for kind in ('img_dir', 'ann_dir'):
         os.makedirs(tmp_path / kind / 'test_tiles')
     rng = np.random.default_rng(1)
@@ -212,3 +215,22 @@ def test_wholetile_configs_predict_whole_tiles(tmp_path, dataset):
     with torch.no_grad():
         pred = model.test_step(pseudo_collate([sample]))[0]
     assert pred.pred_sem_seg.data.shape == (1, 200, 300)
+
+
+@pytest.mark.parametrize('dataset,classes', [('vaihingen', 6),
+                                             ('loveda', 7)])
+def test_mmseg_datasets_reduce_zero_label(tmp_path, dataset, classes):
+    """Vaihingen and LoveDA through MMSeg's own dataset classes: 0 is
+    ignored and every other label drops by one, in LoadRSAnnotations."""
+    _fixture(str(tmp_path), dataset)
+    cfg = _config('frozen', dataset)
+    assert cfg.model.decode_head.num_classes == classes
+    cfg.test_dataloader.dataset.data_root = str(tmp_path)
+    with DefaultScope.overwrite_default_scope('mmseg'):
+        data = DATASETS.build(cfg.test_dataloader.dataset)
+    assert len(data.metainfo['classes']) == classes
+    raw = cv2.imread(str(tmp_path / 'ann_dir' / 'val' / 'c.png'),
+                     cv2.IMREAD_UNCHANGED).astype(int)
+    expected = np.where((raw == 0) | (raw == 255), 255, raw - 1)
+    gt = data[0]['data_samples'].gt_sem_seg.data[0].numpy()
+    np.testing.assert_array_equal(gt, expected)
