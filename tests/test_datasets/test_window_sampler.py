@@ -3,7 +3,6 @@ the same windows after a resume, distinct windows on every rank."""
 import os
 import os.path as osp
 
-import numpy as np
 import pytest
 import torch.distributed as dist
 import torch.multiprocessing as mp
