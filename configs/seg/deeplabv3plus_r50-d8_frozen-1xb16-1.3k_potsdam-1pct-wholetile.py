@@ -4,17 +4,11 @@
 # config, test with this one. The tiles: tools/dataset_converters/potsdam.py
 # --whole-test-tiles (split test_tiles). Patch-protocol numbers and
 # whole-tile numbers do not compare with each other.
-_base_ = './deeplabv3plus_r50-d8_frozen-1xb16-1.3k_potsdam-1pct.py'
+_base_ = [
+    './deeplabv3plus_r50-d8_frozen-1xb16-1.3k_potsdam-1pct.py',
+    './_base_/wholetile_test.py'
+]
 
-model = dict(
-    test_cfg=dict(mode='slide', crop_size=(256, 256), stride=(128, 128)))
-test_dataloader = dict(
-    dataset=dict(
-        data_prefix=dict(
-            img_path='img_dir/test_tiles', seg_map_path='ann_dir/test_tiles'),
-        pipeline=[
-            dict(type='LoadRSImageFromFile'),
-            dict(type='LoadRSAnnotations'),
-            dict(type='PackSegInputs')
-        ]))
+model = dict(test_cfg={{_base_.wholetile_test_cfg}})
+test_dataloader = dict(dataset={{_base_.wholetile_test_dataset}})
 val_dataloader = test_dataloader
