@@ -219,6 +219,17 @@ class SceneWriter:
         if self.probs is not None and probs is not None:
             self.probs.write(probs, window=window)
 
+    def discard(self) -> None:
+        """Close and delete the temporaries; the final paths stay as they
+        were."""
+        for dataset in (self.classes, self.probs):
+            if dataset is not None and not dataset.closed:
+                dataset.close()
+        for _, tmp in self.outputs:
+            for path in (tmp, tmp + '.aux.xml'):
+                if osp.exists(path):
+                    os.remove(path)
+
     def close(self) -> None:
         """Overviews, then COGs at the final paths; temporaries removed."""
         from rasterio.enums import Resampling
@@ -260,6 +271,8 @@ def predict_scene(predictor: ScenePredictor, image: str, out: str,
 
 
 def _predict_scene(predictor, image, out, palette, probs_out, log) -> dict:
+    with rasterio.open(image) as src:
+        predictor.check_bands(image, src.count)  # before anything is written
     writer = SceneWriter(image, out, palette, probs_out,
                          predictor.num_classes)
     start = time.perf_counter()
@@ -274,8 +287,10 @@ def _predict_scene(predictor, image, out, palette, probs_out, log) -> dict:
 
     try:
         predictor(image, writer, probs_out is not None, progress)
-    finally:
-        writer.close()
+    except BaseException:
+        writer.discard()  # no half-predicted map at the final path
+        raise
+    writer.close()
     seconds = time.perf_counter() - start
     with rasterio.open(image) as src:
         pixels = src.width * src.height

@@ -85,23 +85,48 @@ def test_predict_real_scene(tmp_path, checkpoint):
     assert (probs[:, nodata] == 0).all()
 
 
-def test_scene_smaller_than_the_window(tmp_path, checkpoint):
-    ckpt, _ = checkpoint
+@pytest.fixture(scope='module')
+def predictor(checkpoint):
+    """The same model, in this process (the CLI is tested above)."""
+    from mmseg.apis import init_model
+
+    from false_plugin.inference import ScenePredictor
+    model = init_model(osp.join(REPO_ROOT, CONFIG), checkpoint[0],
+                       device='cpu').eval()
+    return ScenePredictor(model, window=64, overlap=16)
+
+
+def test_scene_smaller_than_the_window(tmp_path, predictor):
+    from false_plugin.inference import predict_scene
     small = write_tif(tmp_path / 'small.tif', np.random.default_rng(0)
                       .uniform(50, 120, (5, 40, 50)).astype(np.float32))
     out = str(tmp_path / 'small_classes.tif')
-    run_repo_tool(['tools/predict.py', CONFIG, ckpt, small, out,
-                   '--window', '64', '--overlap', '16'])
+    predict_scene(predictor, small, out, log=None)
     with rasterio.open(out) as dst:
         assert (dst.width, dst.height) == (50, 40)
         assert (dst.read(1) < 7).all()
 
 
-def test_wrong_band_count_names_the_file(tmp_path, checkpoint):
-    ckpt, _ = checkpoint
+def test_wrong_band_count_names_the_file(tmp_path, predictor):
+    from false_plugin.datasets import RasterReadError
+    from false_plugin.inference import predict_scene
     rgb = write_tif(tmp_path / 'rgb.tif', np.zeros((3, 40, 40), np.uint8))
-    with pytest.raises(AssertionError) as err:
-        run_repo_tool(['tools/predict.py', CONFIG, ckpt, rgb,
-                       str(tmp_path / 'x.tif')])
-    assert ('rgb.tif: 3 band(s) would be read (all of 3), the model takes '
-            '5') in str(err.value)
+    with pytest.raises(RasterReadError,
+                       match=r'rgb.tif: 3 band\(s\) would be read \(all of '
+                       r'3\), the model takes 5'):
+        predict_scene(predictor, rgb, str(tmp_path / 'x.tif'), log=None)
+    assert not osp.exists(tmp_path / 'x.tif')
+
+
+def test_failed_prediction_leaves_no_map(tmp_path, predictor, monkeypatch):
+    from false_plugin.inference import predict_scene
+    scene = write_tif(tmp_path / 'scene.tif', np.full((5, 40, 90), 80,
+                                                      np.float32))
+
+    def broken(images):
+        raise RuntimeError('out of memory')
+
+    monkeypatch.setattr(predictor, 'logits', broken)
+    with pytest.raises(RuntimeError, match='out of memory'):
+        predict_scene(predictor, scene, str(tmp_path / 'map.tif'), log=None)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['scene.tif']
