@@ -63,18 +63,15 @@ def read_raster(path: str,
     """
     if cache:
         img, mask = _read_whole(path, tuple(bands) if bands else None, dtype)
-        if window is None:
-            return img.copy(), None if mask is None else mask.copy()
-        _check_window(path, window, img.shape[1], img.shape[0])
-        col, row, width, height = window
-        cut = (slice(row, row + height), slice(col, col + width))
+        cut = (slice(None), slice(None)) if window is None else _window_cut(
+            path, window, img.shape[1], img.shape[0])
         return img[cut].copy(), None if mask is None else mask[cut].copy()
     plain = _read_plain_png(path)
     if plain is not None:
         return _select(path, plain, bands, window, dtype), None
     try:
         with rasterio.open(path) as src:
-            bands = _check_bands(path, src, bands)
+            bands = _check_bands(path, src.count, bands)
             win = None
             if window is not None:
                 _check_window(path, window, src.width, src.height)
@@ -138,7 +135,7 @@ def read_valid_mask(path: str,
     """
     try:
         with rasterio.open(path) as src:
-            bands = _check_bands(path, src, bands)
+            bands = _check_bands(path, src.count, bands)
             valid = np.ones((src.height, src.width), bool)
             for row in range(0, src.height, STRIP_ROWS):
                 win = Window(0, row, src.width,
@@ -199,33 +196,35 @@ def _select(path: str, img: np.ndarray, bands: Optional[Sequence[int]],
             window: Optional[Sequence[int]],
             dtype: Optional[str]) -> np.ndarray:
     """Bands, window and dtype of an ``(H, W, C)`` image read whole."""
-    if bands is not None:
-        bad = [b for b in bands if not 1 <= b <= img.shape[2]]
-        if bad:
-            raise RasterReadError(
-                f'{path}: has {img.shape[2]} band(s), but bands '
-                f'{list(bands)} were requested ({bad} out of range)')
-        if list(bands) != list(range(1, img.shape[2] + 1)):
-            img = img[..., [b - 1 for b in bands]]
+    bands = _check_bands(path, img.shape[2], bands)
+    if bands != list(range(1, img.shape[2] + 1)):
+        img = img[..., [b - 1 for b in bands]]
     if window is not None:
-        _check_window(path, window, img.shape[1], img.shape[0])
-        col, row, width, height = window
-        img = img[row:row + height, col:col + width]
+        img = img[_window_cut(path, window, img.shape[1], img.shape[0])]
     if dtype is not None and img.dtype != dtype:
         return np.ascontiguousarray(img, dtype=dtype)
     return np.ascontiguousarray(img)
 
 
-def _check_bands(path: str, src: rasterio.DatasetReader,
+def _check_bands(path: str, count: int,
                  bands: Optional[Sequence[int]]) -> list:
+    """The 1-based bands to read (all if None), each within ``count``."""
     if bands is None:
-        return list(range(1, src.count + 1))
-    bad = [b for b in bands if not 1 <= b <= src.count]
+        return list(range(1, count + 1))
+    bad = [b for b in bands if not 1 <= b <= count]
     if bad:
         raise RasterReadError(
-            f'{path}: has {src.count} band(s), but bands {list(bands)} '
+            f'{path}: has {count} band(s), but bands {list(bands)} '
             f'were requested ({bad} out of range)')
     return list(bands)
+
+
+def _window_cut(path: str, window: Sequence[int], width: int,
+                height: int) -> Tuple[slice, slice]:
+    """Row and column slices of a checked ``(col, row, width, height)``."""
+    _check_window(path, window, width, height)
+    col, row, win_width, win_height = window
+    return slice(row, row + win_height), slice(col, col + win_width)
 
 
 def _check_window(path: str, window: Sequence[int], width: int,

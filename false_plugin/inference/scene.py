@@ -273,6 +273,7 @@ def predict_scene(predictor: ScenePredictor, image: str, out: str,
 def _predict_scene(predictor, image, out, palette, probs_out, log) -> dict:
     with rasterio.open(image) as src:
         predictor.check_bands(image, src.count)  # before anything is written
+        pixels = src.width * src.height
     writer = SceneWriter(image, out, palette, probs_out,
                          predictor.num_classes)
     start = time.perf_counter()
@@ -292,7 +293,5 @@ def _predict_scene(predictor, image, out, palette, probs_out, log) -> dict:
         raise
     writer.close()
     seconds = time.perf_counter() - start
-    with rasterio.open(image) as src:
-        pixels = src.width * src.height
     return dict(seconds=seconds, megapixels_per_second=pixels / 1e6 /
                 max(seconds, 1e-9))
