@@ -11,12 +11,14 @@ from .fns_utils import FALSEQueueMixin, diagnostics, image_labels
 
 @MODELS.register_module()
 class FALSEDenseCL(FALSEQueueMixin, DenseCL):
-    """DenseCL whose contrastive head is an :class:`FNCCHead`.
+    """DenseCL whose contrastive head is an :class:`FNCCHead` (with
+    :class:`FNCCLoss`, :class:`FNCLoss` or :class:`DebiasedContrastiveLoss`).
 
     Upstream DenseCL calls its head twice: on the global queries against the
     global queue and on the dense (per-location) queries against the dense
-    queue, weighted by ``loss_lambda``. Both calls go through FNSD + FNCC;
-    each gets its own diagnostics (``fnsd_single_*``, ``fnsd_dense_*``). Arguments: see
+    queue, weighted by ``loss_lambda``. Both calls go through the loss
+    (FNSD + FNCC by default); each gets its own diagnostics
+    (``fnsd_single_*``, ``fnsd_dense_*``). Arguments: see
     :class:`FALSEQueueMixin` (upstream's plus ``fncc``, the FALSE keys).
     """
 

@@ -11,12 +11,14 @@ from .fns_utils import FALSEQueueMixin, diagnostics, image_labels
 
 @MODELS.register_module()
 class FALSEMoCo(FALSEQueueMixin, MoCo):
-    """MoCo v2 whose contrastive head is an :class:`FNCCHead`.
+    """MoCo v2 whose contrastive head is an :class:`FNCCHead` (with
+    :class:`FNCCLoss`, :class:`FNCLoss` or :class:`DebiasedContrastiveLoss`).
 
-    FNSD picks among the queue negatives (which may hold an older key of the
-    anchor's own image: a true false negative). Encoders, momentum update,
-    queue and shuffle-BN are upstream's: only the head changes. Arguments: see :class:`FALSEQueueMixin`
-    (upstream's plus ``fncc``, the FALSE keys).
+    FNSD (or FNC's detection) picks among the queue negatives (which may
+    hold an older key of the anchor's own image: a true false negative).
+    Encoders, momentum update, queue and shuffle-BN are upstream's: only the
+    head changes. Arguments: see :class:`FALSEQueueMixin` (upstream's plus
+    ``fncc``, the FALSE keys).
     """
 
     def loss(self, inputs: List[torch.Tensor],

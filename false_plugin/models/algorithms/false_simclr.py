@@ -7,27 +7,31 @@ from mmselfsup.models.utils import GatherLayer
 from mmselfsup.registry import MODELS
 from mmselfsup.structures import SelfSupDataSample
 
-from .fns_utils import diagnostics, fns_record, gather_labels, image_labels
+from .fns_utils import (diagnostics, fns_record, gather_labels, image_labels,
+                        loss_cfg)
 
 
 @MODELS.register_module()
 class FALSESimCLR(SimCLR):
-    """SimCLR whose InfoNCE is replaced by :class:`FNCCLoss`.
+    """SimCLR whose InfoNCE is replaced by :class:`FNCCLoss` (or by
+    :class:`FNCLoss` or :class:`DebiasedContrastiveLoss`, from ``fncc``).
 
     Encoders and the gathering of embeddings across processes stay
     upstream's. The rows gathered from all processes are put in the FNCC
     layout, ``[view1 of images 0..N-1, view2 of images 0..N-1]`` with images
     in rank order, so a batch split over processes gives the same loss and
-    the same calibrated pairs as the whole batch in one process.
+    the same picked pairs as the whole batch in one process.
 
     Args:
         backbone (dict): Config of the backbone.
         neck (dict): Config of the projection neck.
         head (dict): Config of the upstream head; only its ``temperature``
             is used (as the FNCC default).
-        fncc (dict, optional): The FALSE keys, the arguments of
-            :class:`FNCCLoss` (``confidence_weight``, ``positive_threshold``,
-            ``selection``, ``num_candidates``, ``max_gap``, ``temperature``).
+        fncc (dict, optional): The FALSE keys: the loss config, ``type``
+            (default ``'FNCCLoss'``; or ``'FNCLoss'``,
+            ``'DebiasedContrastiveLoss'``) and its arguments
+            (``confidence_weight``, ``positive_threshold``, ``selection``...
+            for FNCC; ``temperature`` defaults to the head's).
         **kwargs: Other arguments of ``SimCLR``.
     """
 
@@ -38,9 +42,8 @@ class FALSESimCLR(SimCLR):
                  fncc: Optional[dict] = None,
                  **kwargs) -> None:
         super().__init__(backbone=backbone, neck=neck, head=head, **kwargs)
-        fncc = dict(fncc or {})
-        fncc.setdefault('temperature', head.get('temperature', 0.1))
-        self.fncc = MODELS.build(dict(type='FNCCLoss', **fncc))
+        self.fncc = MODELS.build(
+            loss_cfg(fncc, head.get('temperature', 0.1)))
         #: FNS precision counts of the last batch (see FNSPrecisionHook).
         self.fns_record: Dict[str, float] = {}
 
@@ -55,7 +58,7 @@ class FALSESimCLR(SimCLR):
                 ``dominant_label`` (if any) feeds the FNS precision.
 
         Returns:
-            Dict[str, torch.Tensor]: ``loss`` and the FNSD diagnostics.
+            Dict[str, torch.Tensor]: ``loss`` and the loss's diagnostics.
         """
         assert isinstance(inputs, list) and len(inputs) == 2
         num_local = inputs[0].size(0)

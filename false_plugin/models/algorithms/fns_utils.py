@@ -9,22 +9,34 @@ from torch import Tensor
 UNKNOWN = -1
 
 
-def fncc_head_cfg(head: dict, fncc: Optional[dict]) -> dict:
-    """The ``FNCCHead`` replacing an upstream ``ContrastiveHead``.
+def loss_cfg(fncc: Optional[dict], temperature: float) -> dict:
+    """The config of the loss from a FALSE algorithm's ``fncc`` keys.
 
-    The FNCC temperature defaults to the upstream head's, so a FALSE config
-    differs from its baseline only in the FALSE keys.
+    ``type`` (``'FNCCLoss'``, ``'FNCLoss'`` or ``'DebiasedContrastiveLoss'``)
+    defaults to ``'FNCCLoss'``; ``temperature`` to the upstream head's, so a
+    FALSE config differs from its baseline only in ``type`` and ``fncc``.
     """
-    fncc = dict(fncc or {})
-    fncc.setdefault('temperature', head.get('temperature', 0.1))
-    return dict(type='FNCCHead', **fncc)
+    cfg = dict(fncc or {})
+    cfg.setdefault('type', 'FNCCLoss')
+    cfg.setdefault('temperature', temperature)
+    return cfg
+
+
+def fncc_head_cfg(head: dict, fncc: Optional[dict]) -> dict:
+    """The ``FNCCHead`` replacing an upstream ``ContrastiveHead``, with the
+    loss of :func:`loss_cfg`."""
+    temperature = head.get('temperature', 0.1)
+    return dict(type='FNCCHead', temperature=temperature,
+                loss=loss_cfg(fncc, temperature))
 
 
 def diagnostics(stats: Dict[str, Tensor], prefix: str) -> Dict[str, Tensor]:
-    """Loss-dict entries for mmengine's log (names without ``loss``)."""
+    """Loss-dict entries for mmengine's log (names without ``loss``): every
+    scalar of the loss's ``last_stats`` (``num_calibrated`` and what the
+    loss adds: ``gate_pass_rate`` and ``mean_gap`` for FNCC...)."""
     return {
-        f'{prefix}_{key}': stats[key].detach().float()
-        for key in ('num_calibrated', 'gate_pass_rate', 'mean_gap')
+        f'{prefix}_{key}': value.detach().float()
+        for key, value in stats.items() if key != 'pairs'
     }
 
 
@@ -81,17 +93,20 @@ def fns_record(anchor_labels: Tensor, negative_labels: Tensor,
 class FALSEQueueMixin:
     """What FALSE adds to a MoCo-type algorithm (MoCo v2, DenseCL).
 
-    The upstream ``ContrastiveHead`` is replaced by an ``FNCCHead`` built
-    from the FALSE keys, and a queue of the dominant labels of the queued
-    keys follows the key queue entry by entry, so a picked queue negative
-    can be compared with its anchor's class (FNS precision).
+    The upstream ``ContrastiveHead`` is replaced by an ``FNCCHead`` whose
+    loss is built from the FALSE keys (any of the three losses), and a
+    queue of the dominant labels of the queued keys follows the key queue
+    entry by entry, so a picked queue negative can be compared with its
+    anchor's class (FNS precision).
 
     Args:
         backbone (dict): Config of the backbone.
         neck (dict): Config of the neck.
         head (dict): Config of the upstream head; its ``temperature`` is the
             FNCC default.
-        fncc (dict, optional): The FALSE keys (arguments of ``FNCCLoss``).
+        fncc (dict, optional): The FALSE keys: the loss config, ``type``
+            (``'FNCCLoss'``, ``'FNCLoss'`` or ``'DebiasedContrastiveLoss'``,
+            default ``'FNCCLoss'``) and its arguments.
         queue_len (int): Number of negative keys. Defaults to 65536.
         **kwargs: Other arguments of the upstream algorithm.
     """

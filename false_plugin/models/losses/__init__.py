@@ -1,3 +1,6 @@
+from .contrastive_base import ContrastiveLoss
+from .debiased_contrastive_loss import DebiasedContrastiveLoss
+from .fnc_loss import FNCLoss
 from .fncc_loss import FNCCLoss
 
-__all__ = ['FNCCLoss']
+__all__ = ['ContrastiveLoss', 'FNCCLoss', 'FNCLoss', 'DebiasedContrastiveLoss']
