@@ -32,8 +32,7 @@ import numpy as np
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path[:0] = [ROOT, osp.join(ROOT, 'tools')]
 
-from benchmark import slug  # noqa: E402
-
+from false_plugin.benchmark import slug  # noqa: E402
 from false_plugin.datasets import read_class_table, read_raster  # noqa: E402
 from false_plugin.engine.hooks.seg_visualization_hook import (  # noqa: E402
     colorize, stretch)

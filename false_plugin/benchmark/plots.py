@@ -1,11 +1,11 @@
-"""PNG plots of a :class:`~.benchmark_report.BenchmarkReport` (matplotlib,
-Agg backend: no display needed)."""
+"""PNG plots of a :class:`~.report.BenchmarkReport` (matplotlib, Agg
+backend: no display needed)."""
 import os.path as osp
 from typing import List
 
 import numpy as np
 
-from .benchmark_report import BenchmarkReport
+from .report import BenchmarkReport
 
 
 def _pyplot():

@@ -1,8 +1,8 @@
 """The results of a baseline-vs-FALSE benchmark, summarised over seeds.
 
-``tools/benchmark.py`` gathers every run's test metrics and pretraining
-diagnostics, and :class:`BenchmarkReport` turns them into ``results.md`` and
-``results.json``.
+:func:`gather_report` reads every run's test metrics and pretraining
+diagnostics from the benchmark's work dir, and :class:`BenchmarkReport`
+turns them into ``results.md`` and ``results.json``.
 """
 import glob
 import json
@@ -11,6 +11,9 @@ from collections import defaultdict
 from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
+from mmengine.config import Config
+
+from .stages import pretrain_dir, test_metrics_file
 
 #: The headline metrics of RSSegMetric, in table order.
 SUMMARY_METRICS = ('mIoU', 'OA', 'Kappa', 'mF1')
@@ -221,3 +224,34 @@ class BenchmarkReport:
         """``stats`` of ``key`` for every method, in order."""
         return [self.summary[name][fraction][key] for name in self.methods]
 
+
+
+def gather_report(spec: Config, work_dir: str,
+                  seeds: Sequence[int]) -> BenchmarkReport:
+    """Every run's test metrics and FNS diagnostics, from the work dir.
+
+    Args:
+        spec (Config): The spec (:func:`.spec.load_spec`).
+        work_dir (str): The benchmark's output dir.
+        seeds (Sequence[int]): The seeds.
+
+    Returns:
+        BenchmarkReport: The report of the finished runs.
+    """
+    metrics, fns = {}, {}
+    for method in spec.pretrain:
+        name = method['name']
+        if method.get('config'):
+            fns[name] = {
+                seed: read_fns(pretrain_dir(work_dir, name, seed))
+                for seed in seeds
+            }
+        metrics[name] = {}
+        for fraction in spec.finetune['fractions']:
+            metrics[name][fraction] = {}
+            for seed in seeds:
+                path = test_metrics_file(work_dir, name, fraction, seed)
+                with open(path) as f:
+                    metrics[name][fraction][seed] = json.load(f)
+    return BenchmarkReport(metrics, fns, seeds, spec.finetune['fractions'],
+                           spec.pairs, spec.finetune['config'])

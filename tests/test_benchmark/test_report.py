@@ -1,11 +1,11 @@
-"""BenchmarkReport and read_fns on hand-made numbers."""
+"""false_plugin.benchmark.report and .plots on hand-made numbers."""
 import json
 import math
 
 import cv2
 
-from false_plugin.evaluation.benchmark_plots import plot_report
-from false_plugin.evaluation.benchmark_report import BenchmarkReport, read_fns
+from false_plugin.benchmark.plots import plot_report
+from false_plugin.benchmark.report import BenchmarkReport, read_fns
 
 
 def _run(miou, iou_a):

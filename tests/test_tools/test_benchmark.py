@@ -1,16 +1,20 @@
-"""tools/benchmark.py: a tiny benchmark end to end (2 pretrainings x 1 seed,
-pretrain -> extract -> fine-tune -> test), resuming, failing, the command
-line and the pairing of methods."""
+"""tools/benchmark.py and false_plugin.benchmark: a tiny benchmark end to
+end through the command line (2 pretrainings x 1 seed, pretrain -> extract ->
+fine-tune -> test), then, through the library, skipping finished stages,
+failing, both launchers, the command line's spec and the pairing of methods.
+"""
 import json
 import os
 import os.path as osp
-import runpy
-from types import SimpleNamespace
 
 import cv2
 import numpy as np
 import pytest
-from _support import REPO_ROOT, make_png_tiles, run_repo_tool, write_tif
+from _support import make_png_tiles, run_repo_tool, write_tif
+
+from false_plugin.benchmark import (DONE_MARKER, ForkLauncher,
+                                    SubprocessLauncher, find_pairs, load_spec,
+                                    plan, run_stages)
 
 SEG_CONFIG = 'tests/configs/deeplabv3plus_r18_tiny.py'
 # One thread per tool: the stages are tiny, and the machine is shared.
@@ -18,10 +22,7 @@ SEG_CONFIG = 'tests/configs/deeplabv3plus_r18_tiny.py'
 ENV = {'OMP_NUM_THREADS': '1', 'BENCHMARK_REPORT_EVERY': '0.5'}
 PALETTE = [(200, 150, 0), (0, 0, 255), (0, 128, 0)]
 
-
-# The tool's functions (``if __name__ == '__main__'`` does not run).
-benchmark = SimpleNamespace(
-    **runpy.run_path(osp.join(REPO_ROOT, 'tools', 'benchmark.py')))
+LAUNCHERS = {'fork': ForkLauncher, 'subprocess': SubprocessLauncher}
 
 
 def _seg_fixture(root) -> None:
@@ -97,6 +98,7 @@ def test_benchmark_end_to_end(benchmark_run):
     root, proc = benchmark_run
     work = root / 'work'
     assert '[benchmark] 8 stages, 0 already done' in proc.stdout
+    assert '[benchmark] launcher: fork' in proc.stdout  # the default
     assert '(1/8) pretrain SimCLR seed 0 [0:00 elapsed, ETA ?]' in proc.stdout
     assert '(8/8) test FALSE-SimCLR half seed 0' in proc.stdout
     assert 'ETA 0:' in proc.stdout
@@ -138,37 +140,46 @@ def test_benchmark_end_to_end(benchmark_run):
             in log.read_text())
 
 
-def test_benchmark_skips_finished_stages(benchmark_run):
+def test_benchmark_skips_finished_stages(benchmark_run, monkeypatch,
+                                         capsys):
     root, _ = benchmark_run
     work = root / 'work'
-    # A lost test result: only that stage runs again, with the same result.
+    for key, value in ENV.items():
+        monkeypatch.setenv(key, value)
+    # A lost test result: only that stage runs again, with the same result,
+    # also when a fresh interpreter runs it (the CLI forked it).
     before = _run_metrics(work, 'FALSE-SimCLR')
     os.remove(work / 'finetune' / 'FALSE-SimCLR' / 'half' / 'seed0' /
               'test' / 'metrics.json')
-    proc = run_repo_tool(['tools/benchmark.py', str(root / 'spec.py')],
-                         env=ENV)
-    assert '[benchmark] 8 stages, 7 already done' in proc.stdout
-    assert '(1/1) test FALSE-SimCLR half seed 0' in proc.stdout
+    spec = load_spec(str(root / 'spec.py'))
+    run_stages(plan(spec, spec.work_dir, spec.seeds),
+               launcher=SubprocessLauncher())
+    out = capsys.readouterr().out
+    assert '[benchmark] 8 stages, 7 already done' in out
+    assert '[benchmark] launcher: subprocess' in out
+    assert '(1/1) test FALSE-SimCLR half seed 0' in out
     assert _run_metrics(work, 'FALSE-SimCLR') == before
 
 
-def _cli(tmp_path, *extra):
-    return benchmark.parse_args([
-        '--pretrain', 'configs/false/simclr_resnet50_1xb256-coslr-200e_'
-        'potsdam.py', 'configs/false/false-simclr_resnet50_1xb256-coslr-'
-        '200e_potsdam.py', '--random-init', '--seg-config',
-        'configs/seg/deeplabv3plus_r50-d8_frozen-1xb16-1.3k_potsdam-1pct.py',
-        '--fractions', '1pct=splits/train_1pct.txt', '--seeds', '0', '1',
-        '--work-dir',
-        str(tmp_path / 'work'), *extra
-    ])
+def _potsdam_spec(tmp_path, **overrides):
+    return load_spec(**dict(
+        dict(pretrain=[
+            'configs/false/simclr_resnet50_1xb256-coslr-200e_potsdam.py',
+            'configs/false/false-simclr_resnet50_1xb256-coslr-200e_potsdam.py'
+        ],
+             random_init=True,
+             seg_config='configs/seg/deeplabv3plus_r50-d8_frozen-1xb16-1.3k_'
+             'potsdam-1pct.py',
+             fractions=['1pct=splits/train_1pct.txt'],
+             seeds=[0, 1],
+             work_dir=str(tmp_path / 'work')), **overrides))
 
 
 def test_command_line_plan(tmp_path):
-    spec = benchmark.load_spec(_cli(tmp_path))
+    spec = _potsdam_spec(tmp_path)
     assert spec.pairs == [('false-simclr_resnet50_1xb256-coslr-200e_potsdam',
                            'simclr_resnet50_1xb256-coslr-200e_potsdam')]
-    stages = benchmark.plan(spec, spec.work_dir, spec.seeds)
+    stages = plan(spec, spec.work_dir, spec.seeds)
     # 2 seeds x (2 x (pretrain, extract, fine-tune, test) + random init's
     # fine-tune and test).
     assert len(stages) == 20
@@ -188,22 +199,30 @@ def test_command_line_plan(tmp_path):
     with open(osp.join(run_dir, 'last_checkpoint'), 'w') as f:
         f.write(osp.join(run_dir, 'epoch_3.pth'))
     assert not pretrain.is_done() and '--resume' in pretrain.command
-    open(osp.join(run_dir, benchmark.DONE_MARKER), 'w').close()
+    open(osp.join(run_dir, DONE_MARKER), 'w').close()
     assert pretrain.is_done()
+    # The test stage reads the fine-tuning run's last checkpoint at start.
+    test = stages[3]
+    with pytest.raises(RuntimeError, match='no checkpoint'):
+        test.resolved_command()
+    ft_dir = osp.dirname(test.log_file)
+    os.makedirs(ft_dir)
+    open(osp.join(ft_dir, 'iter_40.pth'), 'w').close()
+    with open(osp.join(ft_dir, 'last_checkpoint'), 'w') as f:
+        f.write(osp.join(ft_dir, 'iter_40.pth'))
+    assert test.resolved_command()[2] == osp.join(ft_dir, 'iter_40.pth')
 
 
 def test_spec_errors(tmp_path):
     with pytest.raises(ValueError, match='no finetune config'):
-        benchmark.load_spec(
-            benchmark.parse_args([
-                '--pretrain', 'tests/configs/simclr_resnet18_tiny.py',
-                '--fractions', 'all=', '--seeds', '0', '--work-dir',
-                str(tmp_path)
-            ]))
+        load_spec(pretrain=['tests/configs/simclr_resnet18_tiny.py'],
+                  fractions=['all='], seeds=[0], work_dir=str(tmp_path))
     with pytest.raises(ValueError, match='missing.py does not exist'):
-        benchmark.load_spec(_cli(tmp_path, '--seg-config', 'missing.py'))
+        _potsdam_spec(tmp_path, seg_config='missing.py')
     with pytest.raises(ValueError, match='"MoCo" is not one of the methods'):
-        benchmark.load_spec(_cli(tmp_path, '--pairs', 'random-init=MoCo'))
+        _potsdam_spec(tmp_path, pairs=['random-init=MoCo'])
+    with pytest.raises(ValueError, match='is not NAME=SPLIT_FILE'):
+        _potsdam_spec(tmp_path, fractions=['1pct'])
 
 
 def test_pairs():
@@ -214,31 +233,41 @@ def test_pairs():
         dict(name='MoCo'),
         dict(name='FALSE-MoCo-v2'),
     ]
-    assert benchmark.find_pairs(methods, [('FALSE-MoCo-v2', 'MoCo')]) == [
+    assert find_pairs(methods, [('FALSE-MoCo-v2', 'MoCo')]) == [
         ('FALSE-SimCLR', 'SimCLR'), ('false-simclr per-anchor', 'SimCLR'),
         ('FALSE-MoCo-v2', 'MoCo')
     ]
-    assert benchmark.find_pairs(methods) == [
-        ('FALSE-SimCLR', 'SimCLR'), ('false-simclr per-anchor', 'SimCLR')
-    ]
+    assert find_pairs(methods) == [('FALSE-SimCLR', 'SimCLR'),
+                                   ('false-simclr per-anchor', 'SimCLR')]
 
 
-def test_failed_stage_stops_with_its_log(tmp_path, monkeypatch):
+@pytest.mark.parametrize('launcher', sorted(LAUNCHERS))
+def test_failed_stage_stops_with_its_log(tmp_path, monkeypatch, launcher):
     seg_root = str(tmp_path / 'seg')
     _seg_fixture(seg_root)
     for key, value in ENV.items():
         monkeypatch.setenv(key, value)
-    with pytest.raises(SystemExit) as err:
-        benchmark.main([
-            '--random-init', '--seg-config', SEG_CONFIG, '--fractions',
-            'none=splits/missing.txt', '--seeds', '0', '--work-dir',
-            str(tmp_path / 'work'), '--finetune-cfg-options',
+    spec = load_spec(
+        random_init=True, seg_config=SEG_CONFIG,
+        fractions=['none=splits/missing.txt'], seeds=[0],
+        work_dir=str(tmp_path / 'work'),
+        finetune_cfg_options=[
             f'train_dataloader.dataset.data_root={seg_root}'
         ])
+    tool_launcher = LAUNCHERS[launcher]()
+    with pytest.raises(RuntimeError) as err:
+        try:
+            run_stages(plan(spec, spec.work_dir, spec.seeds),
+                       launcher=tool_launcher)
+        finally:
+            tool_launcher.close()
     log = tmp_path / 'work' / 'finetune' / 'random-init' / 'none' / 'seed0' / (
         'stage.log')
     message = str(err.value)
-    assert 'stage "fine-tune random-init none seed 0" failed' in message
-    assert str(log) in message and 'missing.txt' in message
-    assert 'run the same command again' in message
-    assert not (log.parent / benchmark.DONE_MARKER).exists()
+    assert 'stage "fine-tune random-init none seed 0" failed (exit 1)' in (
+        message)
+    # The tool's traceback, from its log, ends the message.
+    assert str(log) in message and 'missing.txt' in message.split(
+        str(log))[1]
+    assert 'Traceback' in log.read_text()
+    assert not (log.parent / DONE_MARKER).exists()

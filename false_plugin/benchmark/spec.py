@@ -1,0 +1,194 @@
+"""The benchmark spec: which methods, seeds, fractions and configs.
+
+A spec is a Python config (``configs/demo/benchmark_raleigh.py`` is one;
+YAML or JSON with the same keys works too)::
+
+    work_dir = 'work_dirs/my_benchmark'
+    seeds = [0, 1, 2]
+    pretrain = [  # one entry per method; `name` is the table row
+        dict(name='SimCLR', config='configs/false/simclr_....py'),
+        dict(name='FALSE-SimCLR', config='configs/false/false-simclr_....py',
+             baseline='SimCLR',            # optional, see find_pairs
+             cfg_options=['model.fncc.confidence_weight=0.5']),  # optional
+        dict(name='Random init', config=None),  # no pretraining
+    ]
+    pretrain_cfg_options = ['train_cfg.max_epochs=10']  # every pretraining
+    finetune = dict(
+        config='configs/seg/deeplabv3plus_....py',
+        fractions={'1pct': 'splits/train_1pct.txt'},  # name -> ann_file
+        cfg_options=[],        # fine-tuning and test (data roots...)
+        test_cfg_options=[],   # test only
+        show_dir=False,        # overlays of the test set, per run
+        rgb_bands=None)        # e.g. [3, 2, 1] for the overlays
+    pairs = [('FALSE-SimCLR', 'SimCLR')]  # optional
+"""
+import os.path as osp
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from mmengine.config import Config
+
+#: The repository root: the tools run there, relative paths resolve there.
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def slug(name: str) -> str:
+    """A file-name-safe form of a method name."""
+    return ''.join(c if c.isalnum() or c in '-_' else '-'
+                   for c in name).strip('-')
+
+
+def parse_fractions(items: Sequence[str]) -> Dict[str, str]:
+    """``['1pct=splits/train_1pct.txt']`` -> ``{'1pct': 'splits/...'}``.
+
+    Raises:
+        ValueError: If an item is not ``NAME=SPLIT_FILE``.
+    """
+    fractions = {}
+    for item in items:
+        name, sep, ann_file = item.partition('=')
+        if not sep or not name:
+            raise ValueError(f'--fractions: "{item}" is not NAME=SPLIT_FILE')
+        fractions[name] = ann_file
+    return fractions
+
+
+def repo_path(path: str) -> Optional[str]:
+    """``path`` made absolute: relative to the current directory, else to
+    the repository (the tools run there); None if neither exists."""
+    for candidate in (path, osp.join(ROOT, path)):
+        if osp.exists(candidate):
+            return osp.abspath(candidate)
+    return None
+
+
+def find_pairs(methods: Sequence[dict],
+               explicit: Optional[Sequence[Sequence[str]]] = None,
+               where: str = 'spec') -> List[Tuple[str, str]]:
+    """``(ours, baseline)`` name pairs to compare.
+
+    An entry's ``baseline`` key wins, then ``explicit`` pairs, then the
+    naming convention: ``FALSE-X`` (any case) is compared with ``X``.
+
+    Args:
+        methods (Sequence[dict]): The spec's ``pretrain`` entries.
+        explicit (Sequence[Sequence[str]], optional): ``(ours, baseline)``
+            pairs (the spec's ``pairs``, ``--pairs``).
+        where (str): The spec's name, for error messages.
+
+    Returns:
+        list[tuple[str, str]]: The pairs, in method order.
+
+    Raises:
+        ValueError: If a pair names a method the spec does not have.
+    """
+    names = [m['name'] for m in methods]
+    pairs = {m['name']: m['baseline'] for m in methods if m.get('baseline')}
+    for ours, base in explicit or []:
+        pairs.setdefault(ours, base)
+    lower = {n.lower(): n for n in names}
+    for name in names:
+        if name not in pairs and name.lower().startswith('false-'):
+            base = lower.get(name[len('false-'):].lower())
+            if base is not None:
+                pairs[name] = base
+    for ours, base in pairs.items():
+        for name in (ours, base):
+            if name not in names:
+                raise ValueError(f'{where}: pair ({ours}, {base}): "{name}" '
+                                 f'is not one of the methods {names}')
+    return [(ours, pairs[ours]) for ours in names if ours in pairs]
+
+
+def load_spec(spec: Optional[str] = None,
+              work_dir: Optional[str] = None,
+              seeds: Optional[Sequence[int]] = None,
+              pretrain: Optional[Sequence[str]] = None,
+              random_init: bool = False,
+              seg_config: Optional[str] = None,
+              fractions: Optional[Sequence[str]] = None,
+              pairs: Optional[Sequence[str]] = None,
+              pretrain_cfg_options: Sequence[str] = (),
+              finetune_cfg_options: Sequence[str] = (),
+              test_cfg_options: Sequence[str] = (),
+              show_dir: bool = False,
+              rgb_bands: Optional[Sequence[int]] = None) -> Config:
+    """The benchmark spec: the spec file, overridden by the other arguments
+    (the options of ``tools/benchmark.py`` of the same names).
+
+    Args:
+        spec (str, optional): The spec file (Python, YAML or JSON).
+        work_dir (str, optional): Replaces the spec's ``work_dir``.
+        seeds (Sequence[int], optional): Replaces the spec's ``seeds``.
+        pretrain (Sequence[str], optional): Pretraining configs, each a
+            method named by its file stem; replace the spec's methods.
+        random_init (bool): Add a method without pretraining
+            (``random-init``); with ``pretrain``, replaces the spec's.
+        seg_config (str, optional): Replaces ``finetune.config``.
+        fractions (Sequence[str], optional): ``NAME=SPLIT`` items; replace
+            ``finetune.fractions``.
+        pairs (Sequence[str], optional): ``OURS=BASELINE`` items; replace
+            the spec's ``pairs``.
+        pretrain_cfg_options (Sequence[str]): Added to
+            ``pretrain_cfg_options``.
+        finetune_cfg_options (Sequence[str]): Added to
+            ``finetune.cfg_options``.
+        test_cfg_options (Sequence[str]): Added to
+            ``finetune.test_cfg_options``.
+        show_dir (bool): Turn on ``finetune.show_dir``.
+        rgb_bands (Sequence[int], optional): Replaces ``finetune.rgb_bands``.
+
+    Returns:
+        Config: The spec, with an absolute ``work_dir`` and the resolved
+        ``pairs`` (see :func:`find_pairs`).
+
+    Raises:
+        ValueError: If the spec is incomplete or inconsistent; the message
+            names the spec and what is wrong.
+    """
+    cfg = Config.fromfile(spec) if spec else Config()
+    where = spec or 'command line'
+    if pretrain or random_init:
+        cfg.pretrain = [
+            dict(name=osp.splitext(osp.basename(c))[0], config=c)
+            for c in pretrain or []
+        ] + ([dict(name='random-init', config=None)] if random_init else [])
+    finetune = dict(cfg.get('finetune', {}))
+    if seg_config:
+        finetune['config'] = seg_config
+    if fractions:
+        finetune['fractions'] = parse_fractions(fractions)
+    finetune['cfg_options'] = (list(finetune.get('cfg_options', [])) +
+                               list(finetune_cfg_options))
+    finetune['test_cfg_options'] = (
+        list(finetune.get('test_cfg_options', [])) + list(test_cfg_options))
+    if show_dir:
+        finetune['show_dir'] = True
+    if rgb_bands:
+        finetune['rgb_bands'] = list(rgb_bands)
+    cfg.finetune = finetune
+    cfg.pretrain_cfg_options = (
+        list(cfg.get('pretrain_cfg_options', [])) + list(pretrain_cfg_options))
+    if pairs:
+        cfg.pairs = [tuple(p.split('=', 1)) for p in pairs]
+    if seeds:
+        cfg.seeds = list(seeds)
+    if work_dir:
+        cfg.work_dir = work_dir
+
+    for key in ('work_dir', 'seeds', 'pretrain'):
+        if not cfg.get(key):
+            raise ValueError(f'{where}: no {key} given')
+    for key in ('config', 'fractions'):
+        if not finetune.get(key):
+            raise ValueError(f'{where}: no finetune {key} given '
+                             '(--seg-config, --fractions)')
+    names = [m['name'] for m in cfg.pretrain]
+    if len(set(map(slug, names))) != len(names):
+        raise ValueError(f'{where}: method names {names} are not unique')
+    configs = [m['config'] for m in cfg.pretrain if m.get('config')]
+    for path in configs + [finetune['config']]:
+        if repo_path(path) is None:
+            raise ValueError(f'{where}: config {path} does not exist')
+    cfg.work_dir = osp.abspath(cfg.work_dir)
+    cfg.pairs = find_pairs(cfg.pretrain, cfg.get('pairs'), where)
+    return cfg

@@ -1,0 +1,182 @@
+"""The benchmark's stages: one tool run each, and where they write.
+
+For every seed and method: ``tools/train.py`` (pretraining),
+``tools/model_converters/extract_backbone.py``, then per labelled fraction
+``tools/train.py`` (fine-tuning) and ``tools/test.py``. :func:`plan` lists
+them; :mod:`.runner` runs those not done yet.
+"""
+import os.path as osp
+from typing import Callable, List, Optional
+
+from mmengine.config import Config
+
+from .spec import repo_path, slug
+
+#: Written in a training work dir when its stage has finished.
+DONE_MARKER = 'benchmark_done.json'
+TRAIN = 'tools/train.py'
+TEST = 'tools/test.py'
+EXTRACT = 'tools/model_converters/extract_backbone.py'
+#: A command argument replaced by a run's last checkpoint at start time.
+LAST_CHECKPOINT = '@last_checkpoint:'
+
+
+class Stage:
+    """One tool run, skipped when ``is_done()``.
+
+    Args:
+        title (str): What it does, for the progress lines.
+        kind (str): ``pretrain``, ``extract``, ``fine-tune`` or ``test``
+            (stages of a kind take similar times, for the ETA).
+        command (list[str]): The script (relative to the repository) and its
+            arguments; an argument ``@last_checkpoint:DIR`` is replaced by
+            that run's last checkpoint when the stage starts.
+        log_file (str): Where the tool's output goes.
+        is_done (callable): Whether the stage's output exists.
+        marker (str, optional): A file written when the stage succeeds
+            (training stages, whose outputs exist before they are done).
+    """
+
+    def __init__(self,
+                 title: str,
+                 kind: str,
+                 command: List[str],
+                 log_file: str,
+                 is_done: Callable[[], bool],
+                 marker: Optional[str] = None) -> None:
+        self.title = title
+        self.kind = kind
+        self.command = command
+        self.log_file = log_file
+        self.is_done = is_done
+        self.marker = marker
+
+    def resolved_command(self) -> List[str]:
+        """The command with ``@last_checkpoint:DIR`` replaced.
+
+        Raises:
+            RuntimeError: If that run has no checkpoint.
+        """
+        out = []
+        for arg in self.command:
+            if arg.startswith(LAST_CHECKPOINT):
+                run_dir = arg[len(LAST_CHECKPOINT):]
+                arg = last_checkpoint(run_dir)
+                if arg is None:
+                    raise RuntimeError(f'{run_dir}: no checkpoint '
+                                       '(last_checkpoint missing or pointing '
+                                       'nowhere)')
+            out.append(arg)
+        return out
+
+    def __repr__(self) -> str:
+        return f'Stage({self.title!r})'
+
+
+def last_checkpoint(work_dir: str) -> Optional[str]:
+    """The checkpoint named by ``work_dir/last_checkpoint``, if it exists."""
+    path = osp.join(work_dir, 'last_checkpoint')
+    if not osp.exists(path):
+        return None
+    with open(path) as f:
+        ckpt = f.read().strip()
+    return ckpt if osp.exists(ckpt) else None
+
+
+def pretrain_dir(work_dir: str, name: str, seed: int) -> str:
+    """The pretraining work dir of a method and seed."""
+    return osp.join(work_dir, 'pretrain', slug(name), f'seed{seed}')
+
+
+def finetune_dir(work_dir: str, name: str, fraction: str, seed: int) -> str:
+    """The fine-tuning work dir of a method, labelled fraction and seed."""
+    return osp.join(work_dir, 'finetune', slug(name), fraction, f'seed{seed}')
+
+
+def test_metrics_file(work_dir: str, name: str, fraction: str,
+                      seed: int) -> str:
+    """The ``metrics.json`` that the test stage writes."""
+    return osp.join(
+        finetune_dir(work_dir, name, fraction, seed), 'test', 'metrics.json')
+
+
+def training_stage(title: str, kind: str, config: str, run_dir: str,
+                   options: List[str]) -> Stage:
+    """``tools/train.py`` into ``run_dir``, resuming an interrupted run."""
+    marker = osp.join(run_dir, DONE_MARKER)
+    return Stage(
+        title, kind, [
+            TRAIN, config, '--work-dir', run_dir, '--resume', '--cfg-options',
+            *options
+        ], osp.join(run_dir, 'stage.log'), lambda: osp.exists(marker),
+        marker)
+
+
+def plan(spec: Config, work_dir: str, seeds: List[int]) -> List[Stage]:
+    """Every stage of the benchmark, in order.
+
+    Args:
+        spec (Config): The spec (:func:`.spec.load_spec`).
+        work_dir (str): The benchmark's output dir.
+        seeds (list[int]): The seeds.
+
+    Returns:
+        list[Stage]: Per seed and method: pretrain, extract (methods with a
+        pretraining config), then fine-tune and test per labelled fraction.
+    """
+    stages = []
+    ft = spec.finetune
+    ft_config = repo_path(ft['config'])
+    ft_options = list(ft.get('cfg_options', []))
+    for seed in seeds:
+        for method in spec.pretrain:
+            name, backbone = method['name'], None
+            if method.get('config'):
+                pre_dir = pretrain_dir(work_dir, name, seed)
+                stages.append(
+                    training_stage(
+                        f'pretrain {name} seed {seed}', 'pretrain',
+                        repo_path(method['config']), pre_dir, [
+                            f'randomness.seed={seed}',
+                            *spec.get('pretrain_cfg_options', []),
+                            *method.get('cfg_options', [])
+                        ]))
+                backbone = osp.join(pre_dir, 'backbone.pth')
+                stages.append(
+                    Stage(
+                        f'extract {name} seed {seed}', 'extract', [
+                            EXTRACT, pre_dir, backbone, '--seg-config',
+                            ft_config, '--strict',
+                            *(['--cfg-options', *ft_options]
+                              if ft_options else [])
+                        ], osp.join(pre_dir, 'extract.log'),
+                        lambda path=backbone: osp.exists(path)))
+            for fraction, ann_file in ft['fractions'].items():
+                ft_dir = finetune_dir(work_dir, name, fraction, seed)
+                init = ([f'model.backbone.init_cfg.checkpoint={backbone}']
+                        if backbone else ['model.backbone.init_cfg=None'])
+                stages.append(
+                    training_stage(
+                        f'fine-tune {name} {fraction} seed {seed}',
+                        'fine-tune', ft_config, ft_dir, [
+                            f'randomness.seed={seed}',
+                            f'train_dataloader.dataset.ann_file={ann_file}',
+                            *init, *ft_options
+                        ]))
+                test_dir = osp.join(ft_dir, 'test')
+                show = ([
+                    '--show-dir', osp.join(test_dir, 'vis'),
+                    *(['--rgb-bands', *map(str, ft['rgb_bands'])]
+                      if ft.get('rgb_bands') else [])
+                ] if ft.get('show_dir') else [])
+                options = ft_options + list(ft.get('test_cfg_options', []))
+                metrics = test_metrics_file(work_dir, name, fraction, seed)
+                stages.append(
+                    Stage(
+                        f'test {name} {fraction} seed {seed}', 'test', [
+                            TEST, ft_config, f'{LAST_CHECKPOINT}{ft_dir}',
+                            '--work-dir', test_dir, *show,
+                            *(['--cfg-options', *options] if options else [])
+                        ], osp.join(ft_dir, 'test.log'),
+                        lambda path=metrics: osp.exists(path)))
+    return stages
