@@ -57,11 +57,35 @@ def _batch(num=4, labels=(0, 1, 0, 2)):
     return inputs, samples
 
 
+#: The ``fncc`` keys of each loss, the gate / threshold open so every
+#: algorithm picks; without ``type`` they build ``FNCCLoss``.
+LOSSES = {
+    'FNCCLoss': FNCC,
+    'FNCLoss': dict(type='FNCLoss', mode='attract', num_candidates=1,
+                    similarity_threshold=-1.0),
+    'DebiasedContrastiveLoss': dict(type='DebiasedContrastiveLoss',
+                                    class_prior=0.1),
+}
+
+
+def _loss_module(model):
+    return model.fncc if hasattr(model, 'fncc') else model.head.fncc
+
+
+@pytest.mark.parametrize('loss', sorted(LOSSES))
 @pytest.mark.parametrize('name', sorted(MODELS_CFG))
-def test_loss_and_diagnostics(name):
+def test_loss_and_diagnostics(name, loss):
+    cfg = copy.deepcopy(MODELS_CFG[name])
+    cfg['fncc'] = copy.deepcopy(LOSSES[loss])
     with DefaultScope.overwrite_default_scope('mmselfsup'):
-        model = MODELS.build(copy.deepcopy(MODELS_CFG[name]))
+        model = MODELS.build(cfg)
+    loss_fn = _loss_module(model)
+    assert type(loss_fn).__name__ == loss
+    assert loss_fn.temperature == HEAD['temperature']  # the head's default
     inputs, samples = _batch()
+    # Step 1 fills the label queue of MoCo / DenseCL (its keys' labels are
+    # unknown until then); step 2 is the one checked.
+    model.loss(inputs, samples)
     losses = model.loss(inputs, samples)
     total = sum(v for k, v in losses.items() if 'loss' in k)
     assert torch.isfinite(total)
@@ -70,15 +94,40 @@ def test_loss_and_diagnostics(name):
 
     prefixes = (['fnsd_single', 'fnsd_dense']
                 if name == 'FALSEDenseCL' else ['fnsd'])
+    keys = {
+        'FNCCLoss': {'num_calibrated', 'gate_pass_rate', 'mean_gap'},
+        'FNCLoss': {'num_calibrated', 'mean_gap', 'mean_score'},
+        'DebiasedContrastiveLoss': {'num_calibrated', 'bound_rate'},
+    }[loss]
+    # Rows of the loss: 2N in SimCLR, N queries (and N dense locations of
+    # a 1 x 1 feature map) in MoCo / DenseCL.
+    rows = 8 if name == 'FALSESimCLR' else 4
     for prefix in prefixes:
-        for key in ('num_calibrated', 'gate_pass_rate', 'mean_gap'):
+        logged = {k[len(prefix) + 1:] for k in losses
+                  if k.startswith(prefix + '_')}
+        assert logged == keys
+        for key in keys:
             value = losses[f'{prefix}_{key}']
             assert value.dtype == torch.float32 and value.dim() == 0
-        # The gate is open (T = -1): the official mode picks at least one.
-        assert losses[f'{prefix}_num_calibrated'] >= 1
-        assert losses[f'{prefix}_gate_pass_rate'] == 1
+        calibrated = losses[f'{prefix}_num_calibrated']
+        if loss == 'FNCCLoss':
+            # The gate is open (T = -1): the official mode picks at least
+            # one.
+            assert calibrated >= 1
+            assert losses[f'{prefix}_gate_pass_rate'] == 1
+        elif loss == 'FNCLoss':  # threshold -1: one pick per row
+            assert calibrated == rows
+        else:  # DCL picks nothing
+            assert calibrated == 0
     record = model.fns_record
     assert 0 <= record['num_same'] <= record['num_known']
+    if loss == 'DebiasedContrastiveLoss':
+        assert record['num_known'] == 0
+    else:
+        # All batch labels are known and, at step 2, the queue holds the
+        # labelled keys of step 1: the picked pairs are counted.
+        assert record['num_known'] >= 1
+    assert 0 < record['chance'] < 1
 
 
 def test_baseline_and_false_differ_only_in_the_loss():

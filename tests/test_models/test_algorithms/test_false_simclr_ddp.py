@@ -1,4 +1,5 @@
-"""FALSESimCLR on a batch split over 2 gloo processes == one process."""
+"""FALSESimCLR on a batch split over 2 gloo processes == one process, for
+each of its losses (FNCC both selections, FNC both modes, DCL)."""
 import copy
 import os
 
@@ -21,18 +22,31 @@ CFG = dict(
               out_channels=16, num_layers=2, with_avg_pool=True,
               norm_cfg=dict(type='BN1d')),
     head=dict(type='ContrastiveHead', loss=dict(type='mmcls.CrossEntropyLoss'),
-              temperature=0.5),
-    fncc=dict(confidence_weight=1.0, positive_threshold=0.0))
-SELECTIONS = {
-    'official': dict(selection='official'),
-    'per_anchor': dict(selection='per_anchor', num_candidates=2),
+              temperature=0.5))
+#: The ``fncc`` keys of each case. The embeddings of this batch have
+#: cosines of 0.75-0.98: the FNC thresholds leave rows with 0, 1 and 2
+#: picks.
+LOSSES = {
+    'official':
+    dict(confidence_weight=1.0, positive_threshold=0.0, selection='official'),
+    'per_anchor':
+    dict(confidence_weight=1.0, positive_threshold=0.0,
+         selection='per_anchor', num_candidates=2),
+    'fnc_eliminate':
+    dict(type='FNCLoss', mode='eliminate', num_candidates=2,
+         similarity_threshold=0.93),
+    'fnc_attract':
+    dict(type='FNCLoss', mode='attract', num_candidates=1,
+         similarity_threshold=0.9),
+    'dcl':
+    dict(type='DebiasedContrastiveLoss', class_prior=0.1),
 }
 LABELS = [0, 1, 0, 2, 1, 1, 3, 0]
 
 
-def _model_and_batch(selection):
+def _model_and_batch(case):
     cfg = copy.deepcopy(CFG)
-    cfg['fncc'].update(SELECTIONS[selection])
+    cfg['fncc'] = copy.deepcopy(LOSSES[case])
     torch.manual_seed(0)
     with DefaultScope.overwrite_default_scope('mmselfsup'):
         model = MODELS.build(cfg)
@@ -51,7 +65,7 @@ def _model_and_batch(selection):
 
 
 def _run(model, views, samples):
-    """Loss, calibrated pairs and FNS record as plain Python values.
+    """Loss, picked pairs and FNS record as plain Python values.
 
     Tensors sent through a multiprocessing queue are shared by file
     descriptor and cannot be read once their process has exited.
@@ -61,37 +75,52 @@ def _run(model, views, samples):
     return out['loss'].item(), pairs, dict(model.fns_record)
 
 
-def _worker(rank, world_size, port, selection, queue):
+def _worker(rank, world_size, port, queue):
     os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
     dist.init_process_group('gloo', rank=rank, world_size=world_size)
-    model, views, samples = _model_and_batch(selection)
     part = slice(rank * 4, rank * 4 + 4)
-    loss, pairs, record = _run(model, [v[part] for v in views],
-                               samples[part])
-    queue.put((rank, loss, pairs, record))
+    results = {}
+    for case in LOSSES:
+        model, views, samples = _model_and_batch(case)
+        results[case] = _run(model, [v[part] for v in views], samples[part])
+    queue.put((rank, results))
     dist.barrier()
     dist.destroy_process_group()
 
 
-@pytest.mark.parametrize('selection', sorted(SELECTIONS))
-def test_two_processes_equal_one_process(selection):
-    loss, pairs, record = _run(*_model_and_batch(selection))
-    assert pairs
-
+@pytest.fixture(scope='module')
+def two_process_results():
+    """Every case on 2 gloo processes, one spawn for all of them."""
     ctx = mp.get_context('spawn')
     queue = ctx.Queue()
     port = free_port()
     procs = [
-        ctx.Process(target=_worker, args=(rank, 2, port, selection, queue))
+        ctx.Process(target=_worker, args=(rank, 2, port, queue))
         for rank in range(2)
     ]
     for proc in procs:
         proc.start()
-    results = [queue.get(timeout=120) for _ in procs]
+    results = [queue.get(timeout=180) for _ in procs]
     for proc in procs:
         proc.join(timeout=60)
         assert proc.exitcode == 0
-    for _, dist_loss, dist_pairs, dist_record in results:
+    return [res for _, res in sorted(results, key=lambda item: item[0])]
+
+
+@pytest.mark.parametrize('case', sorted(LOSSES))
+def test_two_processes_equal_one_process(case, two_process_results):
+    loss, pairs, record = _run(*_model_and_batch(case))
+    if case == 'dcl':
+        assert pairs == set() and record['num_known'] == 0
+    else:
+        assert pairs
+    if case.startswith('fnc'):
+        rows = [i for i, _ in pairs]
+        counts = {rows.count(i) for i in range(16)}
+        # Rows without picks beside rows with picks (two where allowed).
+        assert 0 in counts and max(counts) == LOSSES[case]['num_candidates']
+    for results in two_process_results:
+        dist_loss, dist_pairs, dist_record = results[case]
         assert dist_loss == pytest.approx(loss, rel=1e-5, abs=1e-5)
         assert dist_pairs == pairs
         assert dist_record == record
