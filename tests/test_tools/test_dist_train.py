@@ -31,9 +31,18 @@ def test_dist_train_two_gloo_processes(tmp_path, tiny_png_folder):
         timeout=300)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-6000:]
-    log = open(glob.glob(osp.join(work_dir, '*', '*.log'))[0]).read()
+    # One log, by rank 0, of a run over both processes.
+    logs = glob.glob(osp.join(work_dir, '*', '*.log'))
+    assert len(logs) == 1, logs
+    log = open(logs[0]).read()
     assert 'Distributed training: True' in log
-    assert "backend': 'gloo'" in log or 'gloo' in log
-    # 8 images, 4 per process and step: 1 iteration per epoch on each rank.
+    assert 'GPU number: 2' in log  # the world size
+    # 8 images, 4 per process and step: 1 iteration per epoch on each rank
+    # (a single process would need 2).
+    assert 'Epoch(train) [1][1/1]' in log and 'Epoch(train) [2][1/1]' in log
+    assert 'Epoch(train) [1][2/2]' not in log
+    # The checkpoints are written once, by rank 0.
+    assert sorted(osp.basename(p) for p in glob.glob(
+        osp.join(work_dir, '*.pth'))) == ['epoch_1.pth', 'epoch_2.pth']
     ckpt = safe_torch_load(osp.join(work_dir, 'epoch_2.pth'))
     assert ckpt['meta']['iter'] == 2

@@ -116,8 +116,9 @@ def test_deepglobe(tmp_path):
     rng = np.random.default_rng(0)
     colors = np.array([[0, 255, 255], [255, 255, 0], [255, 0, 255],
                        [0, 255, 0], [0, 0, 255], [255, 255, 255], [0, 0, 0]])
+    indices = {}
     for image_id in ('100', '200', '300', '400', '500'):
-        index = rng.integers(0, 7, (48, 48))
+        index = indices[image_id] = rng.integers(0, 7, (48, 48))
         mask = colors[index]
         # Released masks are not exactly 0/255.
         mask = np.clip(mask + rng.integers(-3, 4, mask.shape), 0, 255)
@@ -139,5 +140,19 @@ def test_deepglobe(tmp_path):
         for name in os.listdir(osp.join(out, 'ann_dir', 'train'))
     ]
     assert set(np.unique(np.stack(labels))) <= {0, 1, 2, 3, 4, 5, 255}
+    # Each patch: the class indices of its window, black (the 7th colour)
+    # ignored, whatever the noise on the colours.
+    train_ids = sorted(set(indices) - set(test_ids))
+    for split, ids in (('train', train_ids), ('test', test_ids)):
+        for image_id in ids:
+            for y in (0, 24):
+                for x in (0, 24):
+                    label = cv2.imread(
+                        osp.join(out, 'ann_dir', split,
+                                 f'{image_id}_{y}_{x}.png'),
+                        cv2.IMREAD_UNCHANGED)
+                    expected = indices[image_id][y:y + 24, x:x + 24]
+                    np.testing.assert_array_equal(
+                        label, np.where(expected == 6, 255, expected))
     assert all(n.endswith('.jpg')
                for n in os.listdir(osp.join(out, 'img_dir', 'train')))
