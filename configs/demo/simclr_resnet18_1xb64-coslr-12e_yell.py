@@ -1,5 +1,6 @@
 # SimCLR on the demo's high-resolution scene (NEON aerial RGB, Yellowstone,
-# 20 cm): a small ResNet-18 on 40 px views of 48 px (9.6 m) windows drawn
+# 20 cm): a ResNet-18 at half width (32 base channels, a quarter of the
+# FLOPs, so that the demo fits 2 CPU cores) on 40 px views of 48 px (9.6 m) windows drawn
 # from the training region (rows 0-767; the test region below is never seen).
 # No labels are used for training; the tree map only feeds the FNS
 # diagnostics.
@@ -17,9 +18,14 @@ model = dict(
         type='MultiBandSelfSupDataPreprocessor',
         mean=band_mean,
         std=band_std),
-    backbone=dict(depth=18, in_channels=3, norm_cfg=dict(type='BN')),
+    backbone=dict(
+        depth=18,
+        in_channels=3,
+        stem_channels=32,
+        base_channels=32,
+        norm_cfg=dict(type='BN')),
     neck=dict(
-        in_channels=512,
+        in_channels=256,
         hid_channels=256,
         out_channels=64,
         norm_cfg=dict(type='BN1d')),
