@@ -12,6 +12,25 @@ CONFIGS = sorted(
     if not osp.basename(p).startswith('benchmark_'))
 
 
+#: Prefixes of the configs that swap a loss into a baseline, and the loss
+#: each builds (``None``: the ``type`` in its ``fncc``, default FNCCLoss).
+LOSS_PREFIXES = ('false-', 'fnc-elim-', 'fnc-attract-', 'dcl-')
+FAMILIES = {'simclr': 'SimCLR', 'mocov2': 'MoCo', 'densecl': 'DenseCL'}
+
+
+def _loss_configs():
+    return sorted(
+        p for p in glob.glob(osp.join(REPO, 'configs', '*', '*.py'))
+        if osp.basename(p).startswith(LOSS_PREFIXES))
+
+
+def _baseline_of(path):
+    name = osp.basename(path)
+    prefix = next(p for p in LOSS_PREFIXES if name.startswith(p))
+    base_name = name[len(prefix):].replace('-peranchor', '')
+    return prefix, osp.join(osp.dirname(path), base_name)
+
+
 @pytest.mark.parametrize('path', CONFIGS,
                          ids=[osp.relpath(p, REPO) for p in CONFIGS])
 def test_config_builds_model(path):
@@ -25,21 +44,56 @@ def test_config_builds_model(path):
         cfg.model.backbone.init_cfg = None
     with DefaultScope.overwrite_default_scope(scope):
         model = MODELS.build(cfg.model)
-    assert model is not None
+    assert type(model).__name__ == cfg.model.type
+    if 'fncc' not in cfg.model:
+        return
+    # The loss is the configured one, with the configured arguments and
+    # the baseline head's temperature.
+    loss_cfg = dict(cfg.model.fncc)
+    loss_type = loss_cfg.pop('type', 'FNCCLoss')
+    loss_fn = model.fncc if cfg.model.type == 'FALSESimCLR' else \
+        model.head.fncc
+    assert type(loss_fn).__name__ == loss_type
+    loss_cfg.setdefault('temperature', cfg.model.head.temperature)
+    for key, value in loss_cfg.items():
+        assert getattr(loss_fn, key) == value, key
 
 
 def test_false_configs_differ_from_baselines_only_in_false_keys():
-    for false_path in glob.glob(osp.join(REPO, 'configs', '*', 'false-*.py')):
-        name = osp.basename(false_path)
-        base_name = name[len('false-'):].replace('-peranchor', '')
-        base_path = osp.join(osp.dirname(false_path), base_name)
-        ours, base = Config.fromfile(false_path), Config.fromfile(base_path)
-        assert ours.model.type == 'FALSE' + {
-            'simclr': 'SimCLR', 'mocov2': 'MoCo', 'densecl': 'DenseCL'
-        }[base_name.split('_')[0]]
-        ours_model = {k: v for k, v in ours.model.items()
-                      if k not in ('type', 'fncc')}
-        assert ours_model == {k: v for k, v in base.model.items()
-                              if k != 'type'}, name
-        assert ours.train_dataloader == base.train_dataloader, name
-        assert ours.optim_wrapper == base.optim_wrapper, name
+    """FALSE and peer configs: the baseline plus model.type, model.fncc and
+    (where pairs are picked) the FNSPrecisionHook, nothing else."""
+    paths = _loss_configs()
+    names = {osp.basename(p) for p in paths}
+    for prefix in LOSS_PREFIXES:  # every family has every loss
+        for family in FAMILIES:
+            assert f'{prefix}{family}_resnet50_1xb256-coslr-200e_potsdam.py' \
+                in names
+    for path in paths:
+        name = osp.basename(path)
+        prefix, base_path = _baseline_of(path)
+        ours, base = Config.fromfile(path), Config.fromfile(base_path)
+        family = osp.basename(base_path).split('_')[0]
+        assert ours.model.type == 'FALSE' + FAMILIES[family], name
+        loss_type = ours.model.fncc.get('type', 'FNCCLoss')
+        assert loss_type == {
+            'false-': 'FNCCLoss',
+            'fnc-elim-': 'FNCLoss',
+            'fnc-attract-': 'FNCLoss',
+            'dcl-': 'DebiasedContrastiveLoss'
+        }[prefix], name
+        if prefix.startswith('fnc-'):
+            assert ours.model.fncc.mode == {
+                'fnc-elim-': 'eliminate',
+                'fnc-attract-': 'attract'
+            }[prefix], name
+        # Only pair-picking losses report FNS precision.
+        hooks = [h['type'] for h in ours.get('custom_hooks', [])]
+        base_hooks = [h['type'] for h in base.get('custom_hooks', [])]
+        assert hooks == base_hooks + (
+            [] if prefix == 'dcl-' else ['FNSPrecisionHook']), name
+        ours_dict, base_dict = ours.to_dict(), base.to_dict()
+        for cfg_dict in (ours_dict, base_dict):
+            cfg_dict['model'].pop('type')
+            cfg_dict['model'].pop('fncc', None)
+            cfg_dict.pop('custom_hooks', None)
+        assert ours_dict == base_dict, name

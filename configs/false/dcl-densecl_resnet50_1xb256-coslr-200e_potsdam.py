@@ -1,0 +1,9 @@
+# Debiased contrastive loss (Chuang et al., NeurIPS 2020) on the DenseCL
+# baseline: the negative term corrected for a class prior tau+ = 0.1; no
+# pairs are picked (so no FNSPrecisionHook). Same data, schedule and
+# temperature as the baseline.
+_base_ = './densecl_resnet50_1xb256-coslr-200e_potsdam.py'
+
+model = dict(
+    type='FALSEDenseCL',
+    fncc=dict(type='DebiasedContrastiveLoss', class_prior=0.1))
