@@ -1,6 +1,7 @@
-"""Speed of FNCCLoss (official and per-anchor selection) against InfoNCE
-(plain, and as mmselfsup's SimCLR computes it) and against a row loop like
-the authors'.
+"""Speed of FNCCLoss (official and per-anchor selection), of its peers
+FNCLoss (elimination and attraction) and DebiasedContrastiveLoss, against
+InfoNCE (plain, and as mmselfsup's SimCLR computes it) and against a row loop
+like the authors'.
 
     python tools/benchmarks/fncc_speed.py [--batch-sizes 256 512 1024 4096]
         [--dim 128] [--repeats 20] [--rounds 3] [--devices cpu cuda]
@@ -12,7 +13,10 @@ rounds in which each loss runs ``--repeats`` timed calls in a row (see
 :func:`time_calls`). One table of times and ratios is printed, all from the
 same run. The embeddings are like a trained encoder's: the second view of
 each image is the first plus noise, so most positive pairs pass the gate
-(``T = 0.9``) and the FNCC correction is part of the timing. The row loop
+(``T = 0.9``) and the FNCC correction is part of the timing; FNC runs with
+``similarity_threshold=0.2`` (its default 0.7 picks nothing among these
+embeddings, whose cross-image cosines are about 0 +- 0.09), so nearly every
+row picks a negative (the counts are printed). The row loop
 follows the authors' VISSL code: exponentiated similarities summed row by
 row in Python, with a host sync per row (on the CPU it is skipped above
 ``--loop-max-cpu`` rows: at 4096 rows one call takes about five minutes; on
@@ -34,9 +38,11 @@ from mmengine.registry import DefaultScope  # noqa: E402
 from mmselfsup.models.algorithms import SimCLR  # noqa: E402
 from mmselfsup.registry import MODELS  # noqa: E402
 
-from false_plugin.models.losses import FNCCLoss  # noqa: E402
+from false_plugin.models.losses import (  # noqa: E402
+    DebiasedContrastiveLoss, FNCCLoss, FNCLoss)
 
 TAU, ALPHA, THRESHOLD = 0.5, 1.0, 0.9
+FNC_THRESHOLD, CLASS_PRIOR = 0.2, 0.1
 
 
 def infonce(z: torch.Tensor) -> torch.Tensor:
@@ -164,20 +170,32 @@ def main() -> None:
     per_anchor = FNCCLoss(temperature=TAU, confidence_weight=ALPHA,
                           positive_threshold=THRESHOLD,
                           selection='per_anchor')
+    peers = [
+        FNCLoss(temperature=TAU, mode=mode,
+                similarity_threshold=FNC_THRESHOLD)
+        for mode in ('eliminate', 'attract')
+    ] + [DebiasedContrastiveLoss(temperature=TAU, class_prior=CLASS_PRIOR)]
     print(f'torch {torch.__version__}, {torch.get_num_threads()} CPU '
           f'threads, D={args.dim}, forward + backward, best of '
           f'{args.rounds} x {args.repeats} calls')
     upstream = UpstreamSimCLRLoss()
     print('| device | B | InfoNCE (ms) | mmselfsup SimCLR (ms) | FNCC (ms) | '
-          'FNCC per-anchor (ms) | row loop (ms) | FNCC / InfoNCE | '
-          'per-anchor / InfoNCE | FNCC / mmselfsup | row loop / FNCC |')
-    print('|---|---|---|---|---|---|---|---|---|---|---|')
+          'FNCC per-anchor (ms) | FNC elim (ms) | FNC attract (ms) | '
+          'DCL (ms) | row loop (ms) | FNCC / InfoNCE | '
+          'per-anchor / InfoNCE | FNC elim / InfoNCE | '
+          'FNC attract / InfoNCE | DCL / InfoNCE | FNCC / mmselfsup | '
+          'row loop / FNCC | picked pairs (FNCC, per-anchor, FNC) |')
+    print('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|'
+          '---|---|---|')
     for device in devices:
         for rows in args.batch_sizes:
             z = two_views(rows, args.dim).to(device)
-            t_info, t_upstream, t_fncc, t_anchor = time_calls(
-                [infonce, upstream, fncc, per_anchor], z, args.repeats,
-                args.rounds)
+            (t_info, t_upstream, t_fncc, t_anchor, t_elim, t_attract,
+             t_dcl) = time_calls([infonce, upstream, fncc, per_anchor] +
+                                 peers, z, args.repeats, args.rounds)
+            picked = ', '.join(
+                str(int(loss.last_stats['num_calibrated']))
+                for loss in (fncc, per_anchor, peers[0]))
             loop = ''
             ratio = ''
             loop_max = args.loop_max_cpu if device == 'cpu' else \
@@ -187,9 +205,14 @@ def main() -> None:
                 loop, ratio = f'{t_loop * 1e3:.1f}', f'{t_loop / t_fncc:.0f}x'
             print(f'| {device} | {rows} | {t_info * 1e3:.2f} | '
                   f'{t_upstream * 1e3:.2f} | {t_fncc * 1e3:.2f} | '
-                  f'{t_anchor * 1e3:.2f} | {loop or "skipped"} | '
+                  f'{t_anchor * 1e3:.2f} | {t_elim * 1e3:.2f} | '
+                  f'{t_attract * 1e3:.2f} | {t_dcl * 1e3:.2f} | '
+                  f'{loop or "skipped"} | '
                   f'{t_fncc / t_info:.2f}x | {t_anchor / t_info:.2f}x | '
-                  f'{t_fncc / t_upstream:.2f}x | {ratio or "-"} |',
+                  f'{t_elim / t_info:.2f}x | {t_attract / t_info:.2f}x | '
+                  f'{t_dcl / t_info:.2f}x | '
+                  f'{t_fncc / t_upstream:.2f}x | {ratio or "-"} | '
+                  f'{picked} |',
                   flush=True)
 
 

@@ -1,5 +1,5 @@
 """DebiasedContrastiveLoss against a literal, row-by-row reading of the spec
-(docs: /work/shared/spec/fn-strategies.md, "DCL")."""
+(fn-strategies.md, "DCL"): the equations of its docstring."""
 import math
 
 import pytest

@@ -1,5 +1,5 @@
 """FNCLoss against a literal, row-by-row reading of the spec
-(docs: /work/shared/spec/fn-strategies.md, "FNC")."""
+(fn-strategies.md, "FNC"): the equations of the FNCLoss docstring."""
 import math
 
 import pytest
