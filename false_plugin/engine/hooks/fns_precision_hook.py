@@ -21,13 +21,21 @@ class FNSPrecisionHook(Hook):
     - ``train/fns_chance``: the chance rate, averaged over the same batches;
     - ``train/fns_pairs``: the number of picked pairs counted.
 
-    Batches without known labels are not counted.
+    Batches without known labels are not counted. The counts are saved with
+    each checkpoint (``checkpoint['meta']['fns_precision']``) and restored
+    when training resumes from it, so a resumed run reports the same figures
+    as an uninterrupted one; a run that only loads a checkpoint's weights
+    (``load_from`` without ``resume``) counts from zero.
 
     Args:
         interval (int): Log every ``interval`` iterations. Defaults to 1.
     """
 
     priority = 'LOW'
+    #: The key of the counts in a checkpoint's ``meta``.
+    checkpoint_key = 'fns_precision'
+    #: The running counts, saved with the checkpoints.
+    counters = ('num_same', 'num_known', 'chance_sum', 'chance_batches')
 
     def __init__(self, interval: int = 1) -> None:
         self.interval = interval
@@ -35,6 +43,31 @@ class FNSPrecisionHook(Hook):
         self.num_known = 0
         self.chance_sum = 0.0
         self.chance_batches = 0
+        self._loaded: Optional[dict] = None
+
+    def state_dict(self) -> dict:
+        """The running counts."""
+        return {key: getattr(self, key) for key in self.counters}
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore the running counts of :meth:`state_dict`."""
+        for key in self.counters:
+            setattr(self, key, state[key])
+
+    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        checkpoint['meta'][self.checkpoint_key] = self.state_dict()
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        # Kept until training starts: only a resumed run, which continues at
+        # the checkpoint's iteration, takes the counts over.
+        meta = checkpoint.get('meta', {})
+        if self.checkpoint_key in meta:
+            self._loaded = dict(meta[self.checkpoint_key], iter=meta['iter'])
+
+    def before_train(self, runner) -> None:
+        if self._loaded is not None and self._loaded['iter'] == runner.iter:
+            self.load_state_dict(self._loaded)
+        self._loaded = None
 
     def after_train_iter(self,
                          runner,
