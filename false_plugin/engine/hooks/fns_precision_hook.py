@@ -31,7 +31,9 @@ class FNSPrecisionHook(Hook):
         interval (int): Log every ``interval`` iterations. Defaults to 1.
     """
 
-    priority = 'LOW'
+    # Before the LoggerHook (BELOW_NORMAL), so that each logged step has the
+    # counts of its own iteration, not of the one before.
+    priority = 'NORMAL'
     #: The key of the counts in a checkpoint's ``meta``.
     checkpoint_key = 'fns_precision'
     #: The running counts, saved with the checkpoints.

@@ -1,5 +1,6 @@
 """FNSPrecisionHook in real training runs with per-patch labels: exact
-counts for known batches, and the same counts after a resume."""
+counts (and logged values) for known batches, and the same counts after a
+resume."""
 import cv2
 import numpy as np
 import pytest
@@ -7,6 +8,7 @@ from mmengine.config import Config
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
+from false_plugin.benchmark.report import read_fns_curves
 from false_plugin.compat import safe_torch_load
 from false_plugin.engine.hooks import FNSPrecisionHook
 
@@ -112,6 +114,14 @@ def test_fns_precision_counts_exactly(labelled_patches, repo_root):
         'precision']
     assert hub.get_scalar('train/fns_chance').current() == summary['chance']
     assert hub.get_scalar('train/fns_pairs').current() == summary['pairs']
+    # The log: at each iteration, the running totals up to that iteration.
+    curves = read_fns_curves(str(labelled_patches / 'exact'))
+    assert list(curves['fns_precision']) == [1, 2, 3, 4]
+    for step, precision in curves['fns_precision'].items():
+        counts = expected_counts(recorder.batches[:step])
+        assert precision == pytest.approx(
+            counts['num_same'] / counts['num_known'], rel=1e-12)
+        assert curves['fns_chance'][step] == pytest.approx(1 / 3, rel=1e-12)
 
 
 def test_fns_counts_survive_resume(labelled_patches, repo_root):
