@@ -1,154 +1,248 @@
-"""The demo (``make demo``): SimCLR vs FALSE-SimCLR on a real Landsat scene.
+"""The demo (``make demo``): SimCLR vs FALSE-SimCLR on a real scene.
 
-    python tools/demo.py [--seeds 0 1 2]
+    python tools/demo.py [--scene yell|raleigh] [--seeds 0 1 2]
+        [--launcher fork|subprocess]
 
-Everything is written to ``work_dirs/demo/`` (the demo configs read the
-patches from ``work_dirs/demo/data``).
+Scenes (``data/demo/README.md`` says where they come from):
 
-1. Cuts the demo scene (``data/demo``) into 64 px patches with
-   ``tools/dataset_converters/geotiff.py``: a training region (columns
-   0-287) and a held-out test region (columns 320-488); no test patch
-   overlaps a training patch, and the 32 px gap keeps them apart.
-   ``tools/make_split.py`` draws the labelled fraction (25%) of the
-   training patches. Pretraining draws unlabelled windows from the whole
-   scene.
-2. Runs ``tools/benchmark.py configs/demo/benchmark_raleigh.py``: SimCLR,
+- ``yell`` (default, ``make demo``): NEON aerial RGB of Yellowstone at
+  20 cm, tree / background from annotated crown boxes. Labelled 64 px
+  patches of the training region (rows 0-543; 10% of them labelled), a
+  validation region (rows 576-767, on which the recipe was chosen) and a
+  held-out test region (rows 800-1235), each a whole tile evaluated by
+  sliding window; pretraining sees rows 0-767 without labels, never the
+  test region. Written to ``work_dirs/demo/``.
+- ``raleigh``: the 5-band Landsat-7 scene at 28.5 m with a 7-class
+  land-cover map; 64 px test patches of the held-out columns 320-488.
+  Written to ``work_dirs/demo_raleigh/``.
+
+Steps, all through the benchmark's stages (a finished stage is skipped, so
+re-running continues where it stopped; the tools start from one fork server
+that imports the stack once, see :mod:`false_plugin.benchmark.launchers`):
+
+1. ``tools/dataset_converters/geotiff.py`` cuts the scene into the training
+   patches and the test tiles; ``tools/make_split.py`` draws the labelled
+   fraction.
+2. The benchmark spec (``configs/demo/benchmark_<scene>.py``): SimCLR,
    FALSE-SimCLR (official and per-anchor selection) and a random-init
    encoder; pretraining, backbone extraction, frozen-encoder DeepLabV3+
-   fine-tuning and test, for each seed. Finished stages are skipped.
-3. Writes ``predictions.png``: the test region in true colour, its
-   land-cover map and each method's prediction (first seed) of the whole
-   region, by sliding windows as ``tools/predict.py`` does.
+   fine-tuning and test, for each seed; ``results.md`` and the plots.
+3. ``predictions.png``: the test region in true colour, its labels and each
+   method's prediction (first seed) of the whole region, by sliding
+   windows as ``tools/predict.py`` does.
 """
 import argparse
+import glob
 import os
 import os.path as osp
-import subprocess
 import sys
 import time
+from dataclasses import dataclass
+from typing import List, Optional, Tuple
 
 import numpy as np
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path[:0] = [ROOT, osp.join(ROOT, 'tools')]
+sys.path.insert(0, ROOT)
 
-from false_plugin.benchmark import slug  # noqa: E402
+from false_plugin.benchmark import (  # noqa: E402
+    Stage, build_launcher, finetune_dir, load_spec, run_benchmark, run_stage)
 from false_plugin.datasets import read_class_table, read_raster  # noqa: E402
 from false_plugin.engine.hooks.seg_visualization_hook import (  # noqa: E402
     colorize, stretch)
 
-IMAGE = 'data/demo/landsat_raleigh.tif'
-LABEL = 'data/demo/landcover_raleigh.tif'
-CLASSES = 'data/demo/classes.csv'
-SPEC = 'configs/demo/benchmark_raleigh.py'
-WORK_DIR = 'work_dirs/demo'
-PATCH = 64
-TRAIN_REGION = (0, 0, 288, 443)
-TEST_REGION = (320, 0, 169, 443)
-FRACTION = 0.25
+CONVERTER = 'tools/dataset_converters/geotiff.py'
+Region = Tuple[int, int, int, int]  # col_off, row_off, width, height
+
+
+@dataclass(frozen=True)
+class DemoScene:
+    """A demo scene and how it is cut.
+
+    Attributes:
+        image, label, classes: The scene, its label raster and class table.
+        spec: The benchmark spec.
+        work_dir: Where everything is written (the spec's configs read the
+            data from ``work_dir/data``).
+        patch: Patch size in pixels (training patches, sliding window).
+        train_region: Where the training patches are cut (stride
+            ``patch // 2``).
+        fraction: Labelled share of the training patches.
+        test_region: The held-out region.
+        test_patches: Cut the test region into patches (else one whole
+            tile, evaluated by sliding window).
+        val_region: A validation region, whole, for choosing recipes.
+        rgb_bands: 1-based bands shown as true colour.
+    """
+    image: str
+    label: str
+    classes: str
+    spec: str
+    work_dir: str
+    patch: int
+    train_region: Region
+    fraction: float
+    test_region: Region
+    test_patches: bool = False
+    val_region: Optional[Region] = None
+    rgb_bands: Tuple[int, int, int] = (1, 2, 3)
+
+
+SCENES = dict(
+    yell=DemoScene(
+        image='data/demo/neon_yell.tif',
+        label='data/demo/neon_yell_trees.tif',
+        classes='data/demo/classes_trees.csv',
+        spec='configs/demo/benchmark_yell.py',
+        work_dir='work_dirs/demo',
+        patch=64,
+        train_region=(0, 0, 1149, 544),
+        fraction=0.10,
+        val_region=(0, 576, 1149, 192),
+        test_region=(0, 800, 1149, 436)),
+    raleigh=DemoScene(
+        image='data/demo/landsat_raleigh.tif',
+        label='data/demo/landcover_raleigh.tif',
+        classes='data/demo/classes.csv',
+        spec='configs/demo/benchmark_raleigh.py',
+        work_dir='work_dirs/demo_raleigh',
+        patch=64,
+        train_region=(0, 0, 288, 443),
+        fraction=0.25,
+        test_region=(320, 0, 169, 443),
+        test_patches=True,
+        rgb_bands=(3, 2, 1)))
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--scene', choices=sorted(SCENES), default='yell')
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
+    parser.add_argument(
+        '--launcher',
+        choices=['fork', 'subprocess'],
+        help='how the tools start (default: fork where possible)')
     return parser.parse_args()
 
 
-def run(*args: str) -> None:
-    env = dict(os.environ)
-    env['PYTHONPATH'] = ROOT + os.pathsep + env.get('PYTHONPATH', '')
-    subprocess.run([sys.executable, *args], cwd=ROOT, env=env, check=True)
+def data_stages(scene: DemoScene) -> List[Stage]:
+    """Cutting the scene and drawing the labelled split, as stages."""
+    data_root = osp.join(ROOT, scene.work_dir, 'data')
+    common = ['--class-table', scene.classes]
+
+    def cut(split: str, region: Region, *how: str) -> Stage:
+        manifest = osp.join(data_root, f'manifest_{split}.csv')
+        return Stage(
+            f'cut the {split} split', 'data', [
+                CONVERTER, scene.image, scene.label, data_root, '--split',
+                split, '--region', *map(str, region), *how, *common
+            ], osp.join(data_root, f'convert_{split}.log'),
+            lambda: osp.exists(manifest))
+
+    patch = ['--patch-size', str(scene.patch)]
+    stages = [
+        cut('train', scene.train_region, *patch, '--stride',
+            str(scene.patch // 2))
+    ]
+    if scene.test_patches:
+        stages.append(cut('test', scene.test_region, *patch))
+    else:
+        stages.append(cut('test_tiles', scene.test_region, '--whole'))
+    if scene.val_region:
+        stages.append(cut('val_tiles', scene.val_region, '--whole'))
+    split = osp.join(data_root, 'splits',
+                     f'train_{round(scene.fraction * 100)}pct.txt')
+    stages.append(
+        Stage('draw the labelled split', 'data', [
+            'tools/make_split.py', data_root, '--suffix', '.tif',
+            '--fractions', str(scene.fraction)
+        ], osp.join(data_root, 'split.log'), lambda: osp.exists(split)))
+    return stages
 
 
-def prepare_data(data_root: str) -> None:
-    print('[demo] cutting the scene into training and test patches',
-          flush=True)
-    converter = 'tools/dataset_converters/geotiff.py'
-    common = ['--patch-size', str(PATCH), '--class-table', CLASSES]
-    run(converter, IMAGE, LABEL, data_root, '--split', 'train', '--stride',
-        str(PATCH // 2), '--region', *map(str, TRAIN_REGION), *common)
-    run(converter, IMAGE, LABEL, data_root, '--split', 'test', '--stride',
-        str(PATCH), '--region', *map(str, TEST_REGION), *common)
-    run('tools/make_split.py', data_root, '--suffix', '.tif', '--fractions',
-        str(FRACTION))
-
-
-def test_region_raster(work_dir: str) -> str:
-    """The test region of the scene as its own georeferenced GeoTIFF."""
+def test_region_raster(scene: DemoScene) -> str:
+    """The test region of the scene as its own georeferenced GeoTIFF (the
+    converter's whole tile where there is one)."""
+    data_root = osp.join(ROOT, scene.work_dir, 'data')
+    tiles = glob.glob(osp.join(data_root, 'img_dir', 'test_tiles', '*.tif'))
+    if tiles:
+        return tiles[0]
     import rasterio
     from rasterio.windows import Window, transform
     from false_plugin.datasets.patching import write_geotiff_atomically
-    path = osp.join(work_dir, 'data', 'test_region.tif')
+    path = osp.join(data_root, 'test_region.tif')
     if not osp.exists(path):
-        with rasterio.open(osp.join(ROOT, IMAGE)) as src:
+        with rasterio.open(osp.join(ROOT, scene.image)) as src:
             profile = src.profile
-        image, _ = read_raster(osp.join(ROOT, IMAGE), window=TEST_REGION,
-                               dtype=None)
+        image, _ = read_raster(osp.join(ROOT, scene.image),
+                               window=scene.test_region, dtype=None)
         write_geotiff_atomically(
             path, image, crs=profile['crs'], nodata=profile['nodata'],
-            transform=transform(Window(*TEST_REGION), profile['transform']))
+            transform=transform(Window(*scene.test_region),
+                                profile['transform']))
     return path
 
 
-def predict_region(run_dir: str, region: str) -> np.ndarray:
+def predict_region(run_dir: str, region: str, patch: int) -> np.ndarray:
     """A fine-tuned model's map of the whole test region, predicted by
     sliding windows as ``tools/predict.py`` does (seamless, edges
     included; 255 where the scene is nodata)."""
-    import glob
+    import torch
     from mmseg.apis import init_model
+    from false_plugin.benchmark.stages import last_checkpoint
     from false_plugin.inference import ScenePredictor, predict_scene
     config, = glob.glob(osp.join(run_dir, '*.py'))
-    with open(osp.join(run_dir, 'last_checkpoint')) as f:
-        checkpoint = f.read().strip()
-    import torch
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
-    model = init_model(config, checkpoint, device=device).eval()
+    model = init_model(config, last_checkpoint(run_dir),
+                       device=device).eval()
     out = osp.join(run_dir, 'test_region_pred.tif')
-    predict_scene(ScenePredictor(model, window=PATCH, overlap=PATCH // 2,
+    predict_scene(ScenePredictor(model, window=patch, overlap=patch // 2,
                                  batch_size=16), region, out, log=None)
     pred, _ = read_raster(out, [1], dtype='uint8')
     return pred[..., 0]
 
 
-def prediction_figure(work_dir: str, seed: int) -> str:
-    """Test region: true colour | land cover | each method's prediction."""
-    from mmengine.config import Config
-    spec = Config.fromfile(osp.join(ROOT, SPEC))
-    palette = read_class_table(osp.join(ROOT, CLASSES)).palette
-    col0, row0, width, height = TEST_REGION
-    image, nodata = read_raster(osp.join(ROOT, IMAGE), [3, 2, 1],
-                                TEST_REGION)
-    label, _ = read_raster(osp.join(ROOT, LABEL), [1], TEST_REGION, 'uint8')
-    panels = [('true colour (3-2-1)', stretch(image, ~nodata)),
-              ('land cover', colorize(label[..., 0], palette))]
+def prediction_figure(scene: DemoScene, spec, seed: int) -> str:
+    """Test region: true colour | labels | each method's prediction."""
+    table = read_class_table(osp.join(ROOT, scene.classes))
+    image, nodata = read_raster(osp.join(ROOT, scene.image),
+                                list(scene.rgb_bands), scene.test_region)
+    label, _ = read_raster(osp.join(ROOT, scene.label), [1],
+                           scene.test_region, 'uint8')
+    panels = [('true colour', stretch(image, ~nodata)),
+              ('labels', colorize(label[..., 0], table.palette))]
     fraction = next(iter(spec.finetune['fractions']))
-    region = test_region_raster(work_dir)
+    region = test_region_raster(scene)
     for method in spec.pretrain:
-        run_dir = osp.join(work_dir, 'finetune', slug(method['name']),
-                           fraction, f'seed{seed}')
+        run_dir = finetune_dir(spec.work_dir, method['name'], fraction, seed)
         panels.append((method['name'],
-                       colorize(predict_region(run_dir, region), palette)))
+                       colorize(predict_region(run_dir, region, scene.patch),
+                                table.palette)))
 
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
-    fig, axes = plt.subplots(1, len(panels), figsize=(2.6 * len(panels), 4))
+    height, width = label.shape[:2]
+    wide = width > height  # panels stacked in a column when wide
+    rows, cols = (len(panels), 1) if wide else (1, len(panels))
+    size = ((8, 8 * height / width * len(panels) + 0.8) if wide else
+            (2.6 * len(panels), 4))
+    fig, axes = plt.subplots(rows, cols, figsize=size)
     for ax, (title, panel) in zip(axes, panels):
         ax.imshow(panel, interpolation='nearest')
         ax.set_title(title, fontsize=8)
         ax.axis('off')
-    names = [*read_class_table(osp.join(ROOT, CLASSES)).classes,
-             'no data']
+    names = [*table.classes, 'no data']
     handles = [
         plt.Rectangle((0, 0), 1, 1, color=np.array(c) / 255)
-        for c in [*palette, (0, 0, 0)]
+        for c in [*table.palette, (0, 0, 0)]
     ]
     fig.legend(handles, names, loc='lower center', ncol=len(names),
                fontsize=8)
     fig.suptitle(f'Held-out test region, seed {seed} (frozen encoder, '
-                 f'{FRACTION:.0%} of the training patches labelled)',
+                 f'{scene.fraction:.0%} of the training patches labelled)',
                  fontsize=9)
-    path = osp.join(work_dir, 'predictions.png')
+    path = osp.join(spec.work_dir, 'predictions.png')
     fig.savefig(path, dpi=110, bbox_inches='tight')
     plt.close(fig)
     return path
@@ -156,12 +250,25 @@ def prediction_figure(work_dir: str, seed: int) -> str:
 
 def main() -> None:
     args = parse_args()
+    scene = SCENES[args.scene]
     start = time.time()
-    prepare_data(osp.join(WORK_DIR, 'data'))
-    run('tools/benchmark.py', SPEC, '--work-dir', WORK_DIR, '--seeds',
-        *map(str, args.seeds))
-    figure = prediction_figure(osp.join(ROOT, WORK_DIR), args.seeds[0])
-    print(f'[demo] predictions: {figure}')
+    os.chdir(ROOT)
+    launcher = build_launcher(args.launcher)
+    try:
+        print(f'[demo] {args.scene}: cutting the scene into training and '
+              'test data', flush=True)
+        for stage in data_stages(scene):
+            if not stage.is_done():
+                run_stage(stage, launcher)
+        spec = load_spec(scene.spec, work_dir=scene.work_dir,
+                         seeds=args.seeds)
+        written = run_benchmark(spec, launcher=launcher)
+    finally:
+        launcher.close()
+    with open(osp.join(spec.work_dir, 'results.md')) as f:
+        print(f.read())
+    figure = prediction_figure(scene, spec, args.seeds[0])
+    print(f'[demo] written: {", ".join(written + [figure])}')
     print(f'[demo] finished in {(time.time() - start) / 60:.1f} min')
 
 

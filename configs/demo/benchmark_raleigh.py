@@ -1,7 +1,7 @@
 # The demo benchmark (make demo): SimCLR vs FALSE-SimCLR (both selections)
 # and a random-init encoder, 3 seeds, frozen-encoder DeepLabV3+ trained on
 # 25% of the training-region patches, tested on the held-out region.
-work_dir = 'work_dirs/demo'
+work_dir = 'work_dirs/demo_raleigh'
 seeds = [0, 1, 2]
 pretrain = [
     dict(name='SimCLR',

@@ -41,7 +41,7 @@ model = dict(
         in_channels=256, channels=32, num_classes=num_classes,
         norm_cfg=norm_cfg))
 
-data_root = 'work_dirs/demo/data'
+data_root = 'work_dirs/demo_raleigh/data'
 train_pipeline = [
     dict(type='LoadRSImageFromFile', nodata_value=0),
     dict(type='LoadRSAnnotations'),
