@@ -160,6 +160,9 @@ def serve(preload: Sequence[str] = PRELOAD) -> None:
     line (``{"exit": code}``). Ends at the end of stdin, or with its parent.
     """
     end_with_parent()
+    # Ctrl-C reaches the benchmark and the running tool; the server ends
+    # with the benchmark (end of stdin, or its death).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # The answers get a private descriptor; stray prints go to stderr.
     answers = os.fdopen(os.dup(1), 'w', buffering=1)
     os.dup2(2, 1)
@@ -173,8 +176,11 @@ def serve(preload: Sequence[str] = PRELOAD) -> None:
             code = 1
             try:
                 answers.close()
+                signal.signal(signal.SIGINT, signal.default_int_handler)
                 code = run_tool(request['command'], request['log_file'],
                                 request['env'])
+            except BaseException:  # noqa: B902  (shown, then the exit)
+                traceback.print_exc()
             finally:
                 os._exit(code)
         _, status = os.waitpid(pid, 0)

@@ -1,7 +1,7 @@
 """PNG plots of a :class:`~.report.BenchmarkReport` (matplotlib, Agg
 backend: no display needed)."""
 import os.path as osp
-from typing import List
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -71,9 +71,71 @@ def plot_per_class_iou(report: BenchmarkReport, path: str) -> str:
     return path
 
 
+def mean_curve(runs: Dict[int, dict],
+               key: str) -> Tuple[np.ndarray, np.ndarray]:
+    """The mean over seeds of one FNS curve, at the iterations every seed
+    that logged it has.
+
+    Args:
+        runs (dict): ``{seed: {key: {iteration: value}}}``
+            (:attr:`BenchmarkReport.fns_curves` of a method).
+        key (str): ``fns_precision`` or ``fns_chance``.
+
+    Returns:
+        tuple[np.ndarray, np.ndarray]: Iterations and mean values (empty if
+        no seed logged ``key``).
+    """
+    curves = [run[key] for run in runs.values() if run.get(key)]
+    if not curves:
+        return np.zeros(0, int), np.zeros(0)
+    steps = sorted(set.intersection(*(set(c) for c in curves)))
+    return np.asarray(steps), np.asarray(
+        [np.nanmean([c[step] for c in curves]) for step in steps])
+
+
+def plot_fns(report: BenchmarkReport, path: str) -> Optional[str]:
+    """FNS precision (solid) and chance (dashed) over the pretraining
+    iterations, one colour per method that logged them, mean over seeds
+    (thin lines: each seed's precision); None, and no file, when no method
+    logged them."""
+    if not report.fns_curves:
+        return None
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6.4, 3.8))
+    for j, (name, runs) in enumerate(report.fns_curves.items()):
+        colour = f'C{j}'
+        if len(runs) > 1:
+            for run in runs.values():
+                steps = sorted(run.get('fns_precision', {}))
+                ax.plot(steps, [run['fns_precision'][s] for s in steps],
+                        color=colour, alpha=0.3, linewidth=0.8)
+        steps, precision = mean_curve(runs, 'fns_precision')
+        ax.plot(steps, precision, color=colour, label=f'{name} precision')
+        steps, chance = mean_curve(runs, 'fns_chance')
+        ax.plot(steps, chance, color=colour, linestyle='--',
+                label=f'{name} chance')
+    ax.set_xlabel('pretraining iteration')
+    ax.set_ylabel('same-class share of pairs')
+    ax.set_ylim(0, 1)
+    ax.set_title('FNS precision vs chance (running totals), mean over '
+                 f'{len(report.seeds)} seed(s)', fontsize=9)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
 def plot_report(report: BenchmarkReport, work_dir: str) -> List[str]:
-    """``work_dir/miou.png`` and ``work_dir/per_class_iou.png``."""
-    return [
+    """``work_dir/miou.png``, ``work_dir/per_class_iou.png`` and, when
+    pretraining logged FNS precision, ``work_dir/fns_precision.png``.
+
+    Returns:
+        list[str]: The files written.
+    """
+    paths = [
         plot_miou(report, osp.join(work_dir, 'miou.png')),
-        plot_per_class_iou(report, osp.join(work_dir, 'per_class_iou.png'))
+        plot_per_class_iou(report, osp.join(work_dir, 'per_class_iou.png')),
+        plot_fns(report, osp.join(work_dir, 'fns_precision.png'))
     ]
+    return [p for p in paths if p is not None]

@@ -8,7 +8,7 @@ import glob
 import json
 import os.path as osp
 from collections import defaultdict
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 from mmengine.config import Config
@@ -21,11 +21,29 @@ SUMMARY_METRICS = ('mIoU', 'OA', 'Kappa', 'mF1')
 FNS_FIRST = ('fns_precision', 'fns_chance')
 
 
-def read_fns(run_dir: str) -> Dict[str, float]:
-    """FNS diagnostics logged by a pretraining run.
+def read_scalars(run_dir: str) -> List[dict]:
+    """Every logged step of a training run, resumed runs included.
 
     mmengine writes the training scalars, one JSON line per logging step,
-    to ``<work_dir>/<timestamp>/vis_data/scalars.json``.
+    to ``<work_dir>/<timestamp>/vis_data/scalars.json``; a resumed run logs
+    into a new timestamp dir.
+
+    Args:
+        run_dir (str): The training work dir.
+
+    Returns:
+        list[dict]: The logged lines, in the order of the runs.
+    """
+    lines = []
+    for path in sorted(
+            glob.glob(osp.join(run_dir, '*', 'vis_data', 'scalars.json'))):
+        with open(path) as f:
+            lines += [json.loads(line) for line in f if line.strip()]
+    return lines
+
+
+def read_fns(run_dir: str) -> Dict[str, float]:
+    """FNS diagnostics logged by a pretraining run.
 
     Args:
         run_dir (str): The pretraining work dir.
@@ -37,16 +55,34 @@ def read_fns(run_dir: str) -> Dict[str, float]:
         step of every (resumed) run; empty for a baseline.
     """
     last, series = {}, defaultdict(list)
-    for path in sorted(
-            glob.glob(osp.join(run_dir, '*', 'vis_data', 'scalars.json'))):
-        with open(path) as f:
-            for line in f:
-                for key, value in json.loads(line).items():
-                    if key.startswith('fns_'):
-                        last[key] = float(value)
-                    elif key.startswith('fnsd_'):
-                        series[key].append(float(value))
+    for line in read_scalars(run_dir):
+        for key, value in line.items():
+            if key.startswith('fns_'):
+                last[key] = float(value)
+            elif key.startswith('fnsd_'):
+                series[key].append(float(value))
     return dict(last, **{k: float(np.mean(v)) for k, v in series.items()})
+
+
+def read_fns_curves(run_dir: str) -> Dict[str, Dict[int, float]]:
+    """``fns_precision`` and ``fns_chance`` of a pretraining run over its
+    iterations.
+
+    Args:
+        run_dir (str): The pretraining work dir.
+
+    Returns:
+        dict: ``{key: {iteration: value}}`` for each of :data:`FNS_FIRST`
+        the run logged (a step logged again by a resumed run: its last
+        value); empty for a run without ``FNSPrecisionHook``.
+    """
+    curves = defaultdict(dict)
+    for line in read_scalars(run_dir):
+        step = int(line.get('step', line.get('iter', 0)))
+        for key in FNS_FIRST:
+            if key in line:
+                curves[key][step] = float(line[key])
+    return dict(curves)
 
 
 def stats(values: Sequence[float]) -> dict:
@@ -82,6 +118,8 @@ class BenchmarkReport:
             order.
         fns (dict): ``fns[method][seed]``: :func:`read_fns` of the method's
             pretraining (absent for a method without pretraining).
+        fns_curves (dict, optional): ``fns_curves[method][seed]``:
+            :func:`read_fns_curves` of the method's pretraining.
         seeds (Sequence[int]): The seeds, the same for every method.
         fractions (dict): Labelled fraction name -> its split file.
         pairs (Sequence[tuple]): ``(ours, baseline)`` method names compared
@@ -95,9 +133,18 @@ class BenchmarkReport:
                  seeds: Sequence[int],
                  fractions: Dict[str, str],
                  pairs: Sequence[Tuple[str, str]] = (),
-                 seg_config: str = '') -> None:
+                 seg_config: str = '',
+                 fns_curves: Optional[Dict[str, Dict[int, dict]]] = None
+                 ) -> None:
         self.metrics = metrics
         self.fns = fns
+        #: ``{method: {seed: {key: {iteration: value}}}}`` of the methods
+        #: that logged FNS precision.
+        self.fns_curves = {
+            name: runs
+            for name, runs in (fns_curves or {}).items()
+            if any(runs.values())
+        }
         self.seeds = list(seeds)
         self.fractions = dict(fractions)
         self.pairs = [tuple(p) for p in pairs]
@@ -147,6 +194,7 @@ class BenchmarkReport:
             pairs=self.pairs,
             metrics=self.metrics,
             fns=self.fns,
+            fns_curves=self.fns_curves,
             summary=self.summary,
             differences=self.differences)
 
@@ -175,7 +223,10 @@ class BenchmarkReport:
         lines += self._fns_section()
         lines += [
             'Plots: `miou.png` (mIoU, error bars = std over seeds), '
-            '`per_class_iou.png`. Per-run metrics: `results.json`.', ''
+            '`per_class_iou.png`' +
+            (', `fns_precision.png` (FNS precision and chance over the '
+             'pretraining iterations)' if self.fns_curves else '') +
+            '. Per-run metrics: `results.json`.', ''
         ]
         return '\n'.join(lines)
 
@@ -238,14 +289,13 @@ def gather_report(spec: Config, work_dir: str,
     Returns:
         BenchmarkReport: The report of the finished runs.
     """
-    metrics, fns = {}, {}
+    metrics, fns, curves = {}, {}, {}
     for method in spec.pretrain:
         name = method['name']
         if method.get('config'):
-            fns[name] = {
-                seed: read_fns(pretrain_dir(work_dir, name, seed))
-                for seed in seeds
-            }
+            runs = [pretrain_dir(work_dir, name, seed) for seed in seeds]
+            fns[name] = dict(zip(seeds, map(read_fns, runs)))
+            curves[name] = dict(zip(seeds, map(read_fns_curves, runs)))
         metrics[name] = {}
         for fraction in spec.finetune['fractions']:
             metrics[name][fraction] = {}
@@ -254,4 +304,4 @@ def gather_report(spec: Config, work_dir: str,
                 with open(path) as f:
                     metrics[name][fraction][seed] = json.load(f)
     return BenchmarkReport(metrics, fns, seeds, spec.finetune['fractions'],
-                           spec.pairs, spec.finetune['config'])
+                           spec.pairs, spec.finetune['config'], curves)

@@ -1,11 +1,9 @@
-"""false_plugin.benchmark.report and .plots on hand-made numbers."""
+"""false_plugin.benchmark.report on hand-made numbers and logs."""
 import json
 import math
 
-import cv2
-
-from false_plugin.benchmark.plots import plot_report
-from false_plugin.benchmark.report import BenchmarkReport, read_fns
+from false_plugin.benchmark.report import (BenchmarkReport, read_fns,
+                                           read_fns_curves)
 
 
 def _run(miou, iou_a):
@@ -13,14 +11,14 @@ def _run(miou, iou_a):
                 **{'IoU.a': iou_a, 'IoU.b': math.nan})
 
 
-def _report(fns=None):
+def _report(fns=None, fns_curves=None):
     metrics = {
         'SimCLR': {'1pct': {0: _run(60.0, 10.0), 1: _run(62.0, 20.0)}},
         'FALSE-SimCLR': {'1pct': {0: _run(61.0, 12.0), 1: _run(65.0, 20.0)}},
     }
     return BenchmarkReport(metrics, fns or {}, [0, 1],
                            {'1pct': 'splits/train_1pct.txt'},
-                           [('FALSE-SimCLR', 'SimCLR')], 'seg.py')
+                           [('FALSE-SimCLR', 'SimCLR')], 'seg.py', fns_curves)
 
 
 def test_summary_and_paired_differences():
@@ -46,21 +44,34 @@ def test_summary_and_paired_differences():
     ]
 
 
-def test_read_fns_and_its_table(tmp_path):
-    log = tmp_path / 'false' / '20260101_000000' / 'vis_data'
+def _false_logs(root):
+    log = root / 'false' / '20260101_000000' / 'vis_data'
     log.mkdir(parents=True)
     (log / 'scalars.json').write_text(
-        '{"loss": 4.1, "fnsd_num_calibrated": 1.0, "iter": 1}\n'
+        '{"loss": 4.1, "fnsd_num_calibrated": 1.0, "iter": 1, "step": 1}\n'
         '{"loss": 4.0, "fnsd_num_calibrated": 3.0, "fns_precision": 0.5, '
-        '"fns_chance": 0.25, "iter": 2}\n')
-    # A resumed run logs into a second timestamp dir: the last value wins,
-    # the per-batch means cover both.
-    log2 = tmp_path / 'false' / '20260101_010000' / 'vis_data'
+        '"fns_chance": 0.25, "iter": 2, "step": 2}\n'
+        '{"fns_precision": 0.6, "fns_chance": 0.3, "iter": 3, "step": 3}\n')
+    # A resumed run (from iteration 2) logs into a second timestamp dir.
+    log2 = root / 'false' / '20260101_010000' / 'vis_data'
     log2.mkdir(parents=True)
     (log2 / 'scalars.json').write_text(
-        '{"fnsd_num_calibrated": 5.0, "fns_precision": 0.75, "iter": 3}\n')
-    fns = read_fns(str(tmp_path / 'false'))
-    assert fns == dict(fns_precision=0.75, fns_chance=0.25,
+        '{"fnsd_num_calibrated": 5.0, "fns_precision": 0.75, "iter": 3, '
+        '"step": 3}\n')
+    return str(root / 'false')
+
+
+def test_read_fns_curves(tmp_path):
+    # The resumed run's iteration 3 replaces the interrupted run's.
+    assert read_fns_curves(_false_logs(tmp_path)) == dict(
+        fns_precision={2: 0.5, 3: 0.75}, fns_chance={2: 0.25, 3: 0.3})
+    assert read_fns_curves(str(tmp_path / 'baseline')) == {}
+
+
+def test_read_fns_and_its_table(tmp_path):
+    # The last value wins, the per-batch means cover both runs.
+    fns = read_fns(_false_logs(tmp_path))
+    assert fns == dict(fns_precision=0.75, fns_chance=0.3,
                        fnsd_num_calibrated=3.0)
     assert read_fns(str(tmp_path / 'baseline')) == {}
 
@@ -71,15 +82,6 @@ def test_read_fns_and_its_table(tmp_path):
     text = report.markdown().split('## FNS diagnostics')[1]
     assert ('| method | fns_precision | fns_chance | fnsd_num_calibrated |'
             in text)
-    assert ('| FALSE-SimCLR | 0.50 ± 0.35 | 0.25 ± 0.00 | 3.00 ± 0.00 |'
+    assert ('| FALSE-SimCLR | 0.50 ± 0.35 | 0.30 ± 0.00 | 3.00 ± 0.00 |'
             in text)
     assert '| SimCLR |' not in text
-
-
-def test_plots(tmp_path):
-    paths = plot_report(_report(), str(tmp_path))
-    assert [p.split('/')[-1] for p in paths] == ['miou.png',
-                                                 'per_class_iou.png']
-    for path in paths:
-        image = cv2.imread(path)
-        assert image is not None and min(image.shape[:2]) > 100

@@ -10,7 +10,7 @@ import os.path as osp
 import cv2
 import numpy as np
 import pytest
-from _support import make_png_tiles, run_repo_tool, write_tif
+from _support import REPO_ROOT, make_png_tiles, run_repo_tool, write_tif
 
 from false_plugin.benchmark import (DONE_MARKER, ForkLauncher,
                                     SubprocessLauncher, find_pairs, load_spec,
@@ -52,26 +52,54 @@ def _seg_fixture(root) -> None:
         f.write('p0\np2\n')
 
 
+def _labelled_pretrain_config(root) -> str:
+    """The tiny FALSE-SimCLR on 8 PNG patches with label maps (dominant
+    labels 0, 1, 0, 1, ...), so that FNSPrecisionHook logs its precision."""
+    rng = np.random.default_rng(0)
+    for kind in ('img_dir', 'ann_dir'):
+        (root / kind).mkdir(parents=True)
+    for i in range(8):
+        cv2.imwrite(str(root / 'img_dir' / f'{i}.png'),
+                    rng.integers(0, 255, (40, 40, 3), np.uint8))
+        cv2.imwrite(str(root / 'ann_dir' / f'{i}.png'),
+                    np.full((40, 40), i % 2, np.uint8))
+    config = root / 'false-simclr_labelled.py'
+    config.write_text(f'''
+_base_ = {REPO_ROOT + '/tests/configs/false-simclr_resnet18_tiny.py'!r}
+train_dataloader = dict(dataset=dict(
+    _delete_=True, type='RSPatchDataset', data_root={str(root)!r},
+    data_prefix=dict(img_path='img_dir', seg_map_path='ann_dir'),
+    pipeline=[
+        dict(type='LoadImageFromFile'),
+        dict(type='MultiView', num_views=2,
+             transforms=[[dict(type='RandomResizedCrop', size=32)]]),
+        dict(type='PackSelfSupInputs',
+             meta_keys=['img_path', 'dominant_label'])
+    ]))
+''')
+    return str(config)
+
+
 @pytest.fixture(scope='module')
 def benchmark_run(tmp_path_factory):
     """SimCLR vs FALSE-SimCLR (paired by their names), 1 seed, 1 epoch of
-    pretraining, 40 fine-tuning iterations on half the training tiles."""
+    pretraining (FALSE-SimCLR on labelled patches: FNS precision), 40
+    fine-tuning iterations on half the training tiles."""
     root = tmp_path_factory.mktemp('bench')
     tiles = make_png_tiles(root / 'tiles')
     seg_root = str(root / 'seg')
     _seg_fixture(seg_root)
+    false_config = _labelled_pretrain_config(root / 'labelled')
     spec = root / 'spec.py'
     spec.write_text(f'''
 work_dir = {str(root / 'work')!r}
 seeds = [0]
 pretrain = [
-    dict(name='SimCLR', config='tests/configs/simclr_resnet18_tiny.py'),
-    dict(name='FALSE-SimCLR',
-         config='tests/configs/false-simclr_resnet18_tiny.py'),
+    dict(name='SimCLR', config='tests/configs/simclr_resnet18_tiny.py',
+         cfg_options=['train_dataloader.dataset.data_prefix={tiles}']),
+    dict(name='FALSE-SimCLR', config={false_config!r}),
 ]
-pretrain_cfg_options = [
-    'train_dataloader.dataset.data_prefix={tiles}', 'train_cfg.max_epochs=1'
-]
+pretrain_cfg_options = ['train_cfg.max_epochs=1']
 finetune = dict(
     config={SEG_CONFIG!r},
     fractions={{'half': 'splits/train_half.txt'}},
@@ -126,9 +154,27 @@ def test_benchmark_end_to_end(benchmark_run):
     fns = results['fns']
     assert fns['SimCLR']['0'] == {}
     assert fns['FALSE-SimCLR']['0']['fnsd_num_calibrated'] >= 1
-    assert '| FALSE-SimCLR | ' in text.split('## FNS diagnostics')[1]
+    assert 0 <= fns['FALSE-SimCLR']['0']['fns_precision'] <= 1
+    fns_text = text.split('## FNS diagnostics')[1]
+    assert '| FALSE-SimCLR | ' in fns_text and '| SimCLR |' not in fns_text
+    # The FNS figure's data: both curves at each of the 2 iterations of
+    # FALSE-SimCLR's pretraining log, ending at the tabled values.
+    curves = results['fns_curves']
+    assert list(curves) == ['FALSE-SimCLR']
+    log = next((work / 'pretrain' / 'FALSE-SimCLR' / 'seed0').glob(
+        '*/vis_data/scalars.json'))
+    scalars = [json.loads(line) for line in log.read_text().splitlines()]
+    for key in ('fns_precision', 'fns_chance'):
+        assert curves['FALSE-SimCLR']['0'][key] == {
+            str(line['step']): line[key]
+            for line in scalars
+        }
+        assert list(curves['FALSE-SimCLR']['0'][key]) == ['1', '2']
+        assert curves['FALSE-SimCLR']['0'][key]['2'] == fns['FALSE-SimCLR'][
+            '0'][key]
+    assert 'fns_precision.png' in proc.stdout
 
-    for png in ('miou.png', 'per_class_iou.png'):
+    for png in ('miou.png', 'per_class_iou.png', 'fns_precision.png'):
         image = cv2.imread(str(work / png))
         assert image is not None and min(image.shape[:2]) > 100
     vis = work / 'finetune' / 'SimCLR' / 'half' / 'seed0' / 'test' / 'vis'
