@@ -158,7 +158,7 @@ class ContrastiveLoss(nn.Module):
             z = z * self.temperature**-0.5
             targets, self_mask, exclusion = self._simclr_layout(z)
             logits = torch.addmm(self_mask, z, z.t())
-            loss, stats = self._apply(
+            loss, stats = self._evaluate(
                 logits, Layout(targets, exclusion, simclr=True, col_offset=0))
         self.last_stats = stats
         return loss
@@ -206,7 +206,7 @@ class ContrastiveLoss(nn.Module):
             exclusion[:, 0] = math.inf
             if candidate_mask is not None:
                 exclusion[:, 1:].masked_fill_(~candidate_mask, math.inf)
-            loss, stats = self._apply(
+            loss, stats = self._evaluate(
                 logits,
                 Layout(targets, exclusion, simclr=False, col_offset=1,
                        neg_mask=neg_mask))
@@ -224,7 +224,7 @@ class ContrastiveLoss(nn.Module):
         that picks nothing."""
         return excluded
 
-    def _apply(self, logits: Tensor,
+    def _evaluate(self, logits: Tensor,
                layout: Layout) -> Tuple[Tensor, Dict[str, Tensor]]:
         return _ContrastiveCrossEntropy.apply(
             logits, layout.targets, partial(self._terms, layout=layout),

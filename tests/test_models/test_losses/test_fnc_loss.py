@@ -299,7 +299,7 @@ def test_diagnostics_are_returned_not_set_by_the_computation(loss_fn):
     logits = torch.cat([pos[:, None], neg], 1) / loss_fn.temperature
     exclusion = torch.zeros_like(logits[:1])
     exclusion[:, 0] = math.inf
-    again, returned = loss_fn._apply(
+    again, returned = loss_fn._evaluate(
         logits, Layout(torch.zeros(4, dtype=torch.long), exclusion,
                        simclr=False, col_offset=1))
     assert loss_fn.last_stats is stats
