@@ -225,7 +225,9 @@ class ContrastiveLoss(nn.Module):
         return excluded
 
     def _evaluate(self, logits: Tensor,
-               layout: Layout) -> Tuple[Tensor, Dict[str, Tensor]]:
+                  layout: Layout) -> Tuple[Tensor, Dict[str, Tensor]]:
+        """The loss and the diagnostics of one call (the name is not
+        ``_apply``: that is ``nn.Module``'s, which ``.to()`` calls)."""
         return _ContrastiveCrossEntropy.apply(
             logits, layout.targets, partial(self._terms, layout=layout),
             self.loss_weight)

@@ -79,6 +79,7 @@ def test_loss_and_diagnostics(name, loss):
     cfg['fncc'] = copy.deepcopy(LOSSES[loss])
     with DefaultScope.overwrite_default_scope('mmselfsup'):
         model = MODELS.build(cfg)
+    model.to('cpu')  # as the Runner moves it to its device
     loss_fn = _loss_module(model)
     assert type(loss_fn).__name__ == loss
     assert loss_fn.temperature == HEAD['temperature']  # the head's default

@@ -308,6 +308,17 @@ def test_diagnostics_are_returned_not_set_by_the_computation(loss_fn):
     assert torch.equal(returned['pairs'], stats['pairs'])
 
 
+@pytest.mark.parametrize('cls', [FNCLoss, FNCCLoss, DebiasedContrastiveLoss])
+def test_module_moves_and_casts(cls):
+    """nn.Module's own machinery (``to``, ``double``...) still works: the
+    losses override none of its methods."""
+    loss_fn = cls().to('cpu').double().float()
+    z = torch.randn(8, 4)
+    assert torch.isfinite(loss_fn(z))
+    assert torch.nn.Sequential(torch.nn.Linear(4, 4),
+                               loss_fn).to(torch.float64) is not None
+
+
 def test_registered_and_built_by_config():
     with DefaultScope.overwrite_default_scope('mmselfsup'):
         loss_fn = MODELS.build(
