@@ -7,7 +7,7 @@ Scenes (``data/demo/README.md`` says where they come from):
 
 - ``yell`` (default, ``make demo``): NEON aerial RGB of Yellowstone at
   20 cm, tree / background from annotated crown boxes. Labelled 64 px
-  patches of the training region (rows 0-543; 10% of them labelled), a
+  patches of the training region (rows 0-543; 5% of them, 27, labelled), a
   validation region (rows 576-767, on which the recipe was chosen) and a
   held-out test region (rows 800-1235), each a whole tile evaluated by
   sliding window; pretraining sees rows 0-767 without labels, never the
@@ -97,7 +97,7 @@ SCENES = dict(
         work_dir='work_dirs/demo',
         patch=64,
         train_region=(0, 0, 1149, 544),
-        fraction=0.10,
+        fraction=0.05,
         val_region=(0, 576, 1149, 192),
         test_region=(0, 800, 1149, 436)),
     raleigh=DemoScene(

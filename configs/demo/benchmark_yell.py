@@ -1,6 +1,6 @@
 # The demo benchmark (make demo): SimCLR vs FALSE-SimCLR (both selections)
 # and a random-init encoder, 3 seeds, on the high-resolution Yellowstone
-# scene: frozen-encoder DeepLabV3+ trained on 10% of the training-region
+# scene: frozen-encoder DeepLabV3+ trained on 5% of the training-region
 # patches, tested on the whole held-out test region by sliding window.
 # The recipe was chosen on the validation region (docs/benchmark.md):
 #   python tools/benchmark.py configs/demo/benchmark_yell.py \
@@ -23,5 +23,5 @@ pretrain = [
 ]
 finetune = dict(
     config='configs/demo/deeplabv3plus_r18-d16_frozen-1xb8-200it_yell.py',
-    fractions={'10pct': 'splits/train_10pct.txt'},
+    fractions={'5pct': 'splits/train_5pct.txt'},
     show_dir=False)

@@ -17,6 +17,9 @@ band_mean = [132.11, 145.40, 118.35]
 band_std = [52.69, 47.99, 31.18]
 norm_cfg = dict(type='BN', requires_grad=True)
 num_classes = 2
+# Trees are 15% of the training pixels: weighted 3x (1 and 3 tried, chosen
+# on the validation region with the random-init encoder).
+class_weight = [1.0, 3.0]
 model = dict(
     data_preprocessor=dict(
         mean=band_mean,
@@ -45,10 +48,16 @@ model = dict(
         c1_in_channels=32,
         c1_channels=16,
         num_classes=num_classes,
-        norm_cfg=norm_cfg),
+        norm_cfg=norm_cfg,
+        loss_decode=dict(
+            type='CrossEntropyLoss', loss_weight=1.0,
+            class_weight=class_weight)),
     auxiliary_head=dict(
         in_channels=128, channels=32, num_classes=num_classes,
-        norm_cfg=norm_cfg),
+        norm_cfg=norm_cfg,
+        loss_decode=dict(
+            type='CrossEntropyLoss', loss_weight=0.4,
+            class_weight=class_weight)),
     test_cfg=dict(mode='slide', crop_size=(128, 128), stride=(64, 64)))
 
 data_root = 'work_dirs/demo/data'
@@ -71,7 +80,7 @@ train_dataloader = dict(
     dataset=dict(
         type='RSSegDataset',
         data_root=data_root,
-        ann_file='splits/train_10pct.txt',
+        ann_file='splits/train_5pct.txt',
         data_prefix=dict(img_path='img_dir/train', seg_map_path='ann_dir/train'),
         pipeline=train_pipeline))
 # The held-out test region, whole (written by the converter's --whole).
@@ -90,7 +99,9 @@ test_evaluator = dict(type='RSSegMetric')
 
 optim_wrapper = dict(
     type='OptimWrapper',
-    optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=5e-4))
+    # lr 0.01, 0.05, 0.1, 0.2 tried on the validation region; 0.01 left the
+    # head predicting background everywhere after 200 iterations.
+    optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=5e-4))
 param_scheduler = [
     dict(type='PolyLR', eta_min=1e-4, power=0.9, begin=0, end=200,
          by_epoch=False)
