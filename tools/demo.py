@@ -209,7 +209,8 @@ def prediction_figure(scene: DemoScene, spec, seed: int) -> str:
                                 list(scene.rgb_bands), scene.test_region)
     label, _ = read_raster(osp.join(ROOT, scene.label), [1],
                            scene.test_region, 'uint8')
-    panels = [('true colour', stretch(image, ~nodata)),
+    valid = None if nodata is None else ~nodata  # None: nothing is nodata
+    panels = [('true colour', stretch(image, valid)),
               ('labels', colorize(label[..., 0], table.palette))]
     fraction = next(iter(spec.finetune['fractions']))
     region = test_region_raster(scene)
@@ -225,7 +226,7 @@ def prediction_figure(scene: DemoScene, spec, seed: int) -> str:
     height, width = label.shape[:2]
     wide = width > height  # panels stacked in a column when wide
     rows, cols = (len(panels), 1) if wide else (1, len(panels))
-    size = ((8, 8 * height / width * len(panels) + 0.8) if wide else
+    size = ((8, len(panels) * (8 * height / width + 0.4)) if wide else
             (2.6 * len(panels), 4))
     fig, axes = plt.subplots(rows, cols, figsize=size)
     for ax, (title, panel) in zip(axes, panels):
