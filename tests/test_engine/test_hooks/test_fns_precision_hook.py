@@ -1,6 +1,8 @@
 """FNSPrecisionHook in real training runs with per-patch labels: exact
 counts (and logged values) for known batches, and the same counts after a
 resume."""
+import uuid
+
 import cv2
 import numpy as np
 import pytest
@@ -68,6 +70,9 @@ def _runner(root, repo_root, name, max_epochs, **cfg_keys) -> Runner:
                           'false-simclr_resnet18_tiny.py')
     cfg.work_dir = str(root / name)
     cfg.experiment_name = name
+    # Visualizers are process-wide instances by name: an earlier test's
+    # 'visualizer' would keep writing this run's scalars into its own dir.
+    cfg.visualizer.name = f'{name}_{uuid.uuid4().hex}'
     cfg.train_cfg.max_epochs = max_epochs
     cfg.train_dataloader.sampler = dict(type='DefaultSampler', shuffle=False)
     cfg.train_dataloader.batch_size = BATCH
