@@ -13,27 +13,9 @@ or from the command line alone::
         --fractions 1pct=splits/train_1pct.txt --seeds 0 1 2 \\
         --work-dir work_dirs/benchmark [--pairs OURS=BASELINE ...]
 
-SPEC is a Python config (``configs/demo/benchmark_raleigh.py`` is one; YAML
-or JSON with the same keys works too; see :mod:`false_plugin.benchmark.spec`)::
-
-    work_dir = 'work_dirs/my_benchmark'
-    seeds = [0, 1, 2]
-    pretrain = [  # one entry per method; `name` is the table row
-        dict(name='SimCLR', config='configs/false/simclr_....py'),
-        dict(name='FALSE-SimCLR', config='configs/false/false-simclr_....py',
-             baseline='SimCLR',            # optional, see below
-             cfg_options=['model.fncc.confidence_weight=0.5']),  # optional
-        dict(name='Random init', config=None),  # no pretraining
-    ]
-    pretrain_cfg_options = ['train_cfg.max_epochs=10']  # every pretraining
-    finetune = dict(
-        config='configs/seg/deeplabv3plus_....py',
-        fractions={'1pct': 'splits/train_1pct.txt'},  # name -> ann_file
-        cfg_options=[],        # fine-tuning and test (data roots...)
-        test_cfg_options=[],   # test only
-        show_dir=False,        # overlays of the test set, per run
-        rgb_bands=None)        # e.g. [3, 2, 1] for the overlays
-    pairs = [('FALSE-SimCLR', 'SimCLR')]  # optional
+SPEC is a Python config (``configs/demo/benchmark_yell.py`` is one; YAML or
+JSON with the same keys works too); its keys are listed in
+:mod:`false_plugin.benchmark.spec`.
 
 Each FALSE method is compared with its baseline: the entry's ``baseline``,
 else ``pairs`` / ``--pairs``, else the naming convention ``FALSE-X`` vs ``X``
@@ -42,8 +24,9 @@ when the methods come from ``--pretrain``).
 
 Every stage runs the tools users run (``tools/train.py``,
 ``tools/model_converters/extract_backbone.py``, ``tools/test.py``), with its
-output in a log file beside its results: in a child forked from this process,
-which imports the stack once (``--launcher fork``, the default on POSIX), or
+output in a log file beside its results: in a child forked from a fork
+server that imports the stack once (``--launcher fork``, the default on
+POSIX, see :mod:`false_plugin.benchmark.launchers`), or
 in a fresh interpreter (``--launcher subprocess``, or the environment
 variable ``BENCHMARK_LAUNCHER=subprocess``). A finished stage is skipped, an
 interrupted training resumes from its last checkpoint, so re-running the

@@ -1,6 +1,6 @@
 """The benchmark spec: which methods, seeds, fractions and configs.
 
-A spec is a Python config (``configs/demo/benchmark_raleigh.py`` is one;
+A spec is a Python config (``configs/demo/benchmark_yell.py`` is one;
 YAML or JSON with the same keys works too)::
 
     work_dir = 'work_dirs/my_benchmark'
