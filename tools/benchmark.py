@@ -28,7 +28,10 @@ output in a log file beside its results: in a child forked from a fork
 server that imports the stack once (``--launcher fork``, the default on
 POSIX, see :mod:`false_plugin.benchmark.launchers`), or
 in a fresh interpreter (``--launcher subprocess``, or the environment
-variable ``BENCHMARK_LAUNCHER=subprocess``). A finished stage is skipped, an
+variable ``BENCHMARK_LAUNCHER=subprocess``). ``--jobs N`` runs N methods
+and seeds alongside (each stage with ``--threads`` CPU threads, by default
+the CPUs divided by N; a stage's numbers depend on its threads, not on N).
+A finished stage is skipped, an
 interrupted training resumes from its last checkpoint, so re-running the
 same command continues where it stopped. The work dir
 gets ``results.md`` (mean ± std over seeds per metric, FALSE - baseline
@@ -40,6 +43,7 @@ paired by seed, per-class IoU, the FNS diagnostics of the pretraining logs),
 The logic lives in :mod:`false_plugin.benchmark`; this is its command line.
 """
 import argparse
+import os
 from typing import Optional, Sequence
 
 from false_plugin.benchmark import load_spec, run_benchmark
@@ -47,7 +51,7 @@ from false_plugin.benchmark.launchers import (LAUNCHER_ENV, LAUNCHERS,
                                               build_launcher)
 
 #: Options that are not spec overrides.
-RUN_OPTIONS = ('dry_run', 'launcher')
+RUN_OPTIONS = ('dry_run', 'launcher', 'jobs', 'threads')
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -117,6 +121,16 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         help='how each stage starts: forked from this process, which '
         'imports the stack once (default where os.fork exists), or a fresh '
         f'interpreter; default: ${LAUNCHER_ENV}, else fork')
+    parser.add_argument(
+        '--jobs',
+        type=int,
+        default=1,
+        help='methods and seeds run alongside (default 1)')
+    parser.add_argument(
+        '--threads',
+        type=int,
+        help='CPU threads of each stage (default: the environment\'s with '
+        '--jobs 1, else the CPUs divided by the jobs)')
     return parser.parse_args(argv)
 
 
@@ -128,11 +142,13 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     }
     try:
         spec = load_spec(**overrides)
-        launcher = build_launcher(args.launcher)
+        threads = args.threads or (max(1, (os.cpu_count() or 1) // args.jobs)
+                                   if args.jobs > 1 else None)
+        launcher = build_launcher(args.launcher, threads)
     except ValueError as err:
         raise SystemExit(f'benchmark: {err}')
     try:
-        written = run_benchmark(spec, args.dry_run, launcher)
+        written = run_benchmark(spec, args.dry_run, launcher, args.jobs)
     except RuntimeError as err:
         raise SystemExit(f'[benchmark] {err}\n[benchmark] fix it and run the '
                          'same command again: finished stages are skipped.')

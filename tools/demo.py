@@ -1,7 +1,7 @@
 """The demo (``make demo``): SimCLR vs FALSE-SimCLR on a real scene.
 
     python tools/demo.py [--scene yell|raleigh] [--seeds 0 1 2]
-        [--launcher fork|subprocess]
+        [--launcher fork|subprocess] [--jobs N]
 
 Scenes (``data/demo/README.md`` says where they come from):
 
@@ -17,8 +17,11 @@ Scenes (``data/demo/README.md`` says where they come from):
   Written to ``work_dirs/demo_raleigh/``.
 
 Steps, all through the benchmark's stages (a finished stage is skipped, so
-re-running continues where it stopped; the tools start from one fork server
-that imports the stack once, see :mod:`false_plugin.benchmark.launchers`):
+re-running continues where it stopped; the tools start from a fork server
+that imports the stack once, see :mod:`false_plugin.benchmark.launchers`).
+Every stage computes with one CPU thread, so the numbers do not depend on
+the machine's core count; ``--jobs`` (default: one per CPU) methods and
+seeds run alongside:
 
 1. ``tools/dataset_converters/geotiff.py`` cuts the scene into the training
    patches and the test tiles; ``tools/make_split.py`` draws the labelled
@@ -52,6 +55,9 @@ from false_plugin.engine.hooks.seg_visualization_hook import (  # noqa: E402
     colorize, stretch)
 
 CONVERTER = 'tools/dataset_converters/geotiff.py'
+#: CPU threads of every stage: the README's numbers are reproducible at a
+#: fixed thread count (floating-point sums depend on it).
+DEMO_THREADS = 1
 Region = Tuple[int, int, int, int]  # col_off, row_off, width, height
 
 
@@ -122,6 +128,12 @@ def parse_args() -> argparse.Namespace:
         '--launcher',
         choices=['fork', 'subprocess'],
         help='how the tools start (default: fork where possible)')
+    parser.add_argument(
+        '--jobs',
+        type=int,
+        default=os.cpu_count() or 1,
+        help='methods and seeds run alongside, one CPU thread each '
+        '(default: one per CPU)')
     return parser.parse_args()
 
 
@@ -254,7 +266,7 @@ def main() -> None:
     scene = SCENES[args.scene]
     start = time.time()
     os.chdir(ROOT)
-    launcher = build_launcher(args.launcher)
+    launcher = build_launcher(args.launcher, threads=DEMO_THREADS)
     try:
         print(f'[demo] {args.scene}: cutting the scene into training and '
               'test data', flush=True)
@@ -263,7 +275,7 @@ def main() -> None:
                 run_stage(stage, launcher)
         spec = load_spec(scene.spec, work_dir=scene.work_dir,
                          seeds=args.seeds)
-        written = run_benchmark(spec, launcher=launcher)
+        written = run_benchmark(spec, launcher=launcher, jobs=args.jobs)
     finally:
         launcher.close()
     with open(osp.join(spec.work_dir, 'results.md')) as f:

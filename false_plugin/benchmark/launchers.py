@@ -52,17 +52,32 @@ PRELOAD = ('false_plugin', 'mmengine.runner', 'mmseg.apis', 'mmseg.models',
            'mmselfsup.visualization')
 
 
-def tool_env() -> dict:
-    """The environment of a tool: this one, the repository on PYTHONPATH."""
+#: Environment variables that set a tool's CPU threads.
+THREAD_ENV = ('OMP_NUM_THREADS', 'MKL_NUM_THREADS')
+
+
+def tool_env(threads: Optional[int] = None) -> dict:
+    """The environment of a tool: this one, the repository on PYTHONPATH,
+    and ``threads`` CPU threads (:data:`THREAD_ENV`) where given."""
     env = dict(os.environ)
     env['PYTHONPATH'] = ROOT + os.pathsep + env.get('PYTHONPATH', '')
+    if threads is not None:
+        env.update({key: str(threads) for key in THREAD_ENV})
     return env
 
 
 class SubprocessLauncher:
-    """Each stage in a fresh ``python`` process (any platform)."""
+    """Each stage in a fresh ``python`` process (any platform).
+
+    Args:
+        threads (int, optional): CPU threads of each tool (default: the
+            environment's).
+    """
 
     name = 'subprocess'
+
+    def __init__(self, threads: Optional[int] = None) -> None:
+        self.threads = threads
 
     def start(self, command: List[str], log: IO) -> subprocess.Popen:
         """Start ``python *command`` in the repository, output to ``log``.
@@ -72,9 +87,13 @@ class SubprocessLauncher:
         """
         return subprocess.Popen([sys.executable, *command],
                                 cwd=ROOT,
-                                env=tool_env(),
+                                env=tool_env(self.threads),
                                 stdout=log,
                                 stderr=subprocess.STDOUT)
+
+    def clone(self) -> 'SubprocessLauncher':
+        """Another launcher of this kind, for stages run alongside."""
+        return SubprocessLauncher(self.threads)
 
     def close(self) -> None:
         """Nothing to end (for the same interface as :class:`ForkLauncher`).
@@ -140,7 +159,11 @@ def run_tool(command: List[str], log_file: str, env: Dict[str, str]) -> int:
     log = open(log_file, 'a')
     redirect_output(log)
     os.environ.clear()
-    os.environ.update(env)  # torch reads OMP_NUM_THREADS at its first op
+    os.environ.update(env)
+    if env.get('OMP_NUM_THREADS', '').isdigit():
+        # The pool's width was read when the server imported torch.
+        import torch
+        torch.set_num_threads(int(env['OMP_NUM_THREADS']))
     # A fresh interpreter's random state, not a copy of the fork server's.
     random.seed()
     np.random.seed()
@@ -236,12 +259,17 @@ class ForkLauncher:
 
     Args:
         preload (Sequence[str]): Modules the fork server imports.
+        threads (int, optional): CPU threads of each tool (default: the
+            environment's).
     """
 
     name = 'fork'
 
-    def __init__(self, preload: Sequence[str] = PRELOAD) -> None:
+    def __init__(self,
+                 preload: Sequence[str] = PRELOAD,
+                 threads: Optional[int] = None) -> None:
         self.preload = list(preload)
+        self.threads = threads
         self.server: Optional[subprocess.Popen] = None
 
     def load(self) -> None:
@@ -257,7 +285,7 @@ class ForkLauncher:
             [sys.executable, '-c', f'from {__name__} import serve; '
              f'serve({self.preload!r})'],
             cwd=ROOT,
-            env=tool_env(),
+            env=tool_env(self.threads),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             bufsize=0)
@@ -277,9 +305,14 @@ class ForkLauncher:
         self.load()
         log.flush()
         request = dict(command=list(command), log_file=log.name,
-                       env=tool_env())
+                       env=tool_env(self.threads))
         self.server.stdin.write((json.dumps(request) + '\n').encode())
         return ForkedTool(self.server)
+
+    def clone(self) -> 'ForkLauncher':
+        """Another launcher of this kind (its own fork server), for stages
+        run alongside."""
+        return ForkLauncher(self.preload, self.threads)
 
     def close(self) -> None:
         """End the fork server (it also ends with this process)."""
@@ -289,10 +322,12 @@ class ForkLauncher:
             self.server = None
 
 
-def build_launcher(name: Optional[str] = None):
+def build_launcher(name: Optional[str] = None,
+                   threads: Optional[int] = None):
     """The launcher called ``name`` (``fork`` or ``subprocess``); by default
     the environment's :data:`LAUNCHER_ENV`, else ``fork`` where the platform
-    can fork (POSIX), else ``subprocess``.
+    can fork (POSIX), else ``subprocess``. Its tools run with ``threads``
+    CPU threads where given, else with the environment's.
 
     Raises:
         ValueError: If ``name`` is not a launcher, or is ``fork`` where the
@@ -305,4 +340,5 @@ def build_launcher(name: Optional[str] = None):
         raise ValueError(f'launcher "{name}" is not one of {LAUNCHERS}')
     if name == 'fork' and not can_fork:
         raise ValueError('launcher "fork": this platform cannot fork')
-    return ForkLauncher() if name == 'fork' else SubprocessLauncher()
+    return (ForkLauncher(threads=threads)
+            if name == 'fork' else SubprocessLauncher(threads))

@@ -3,6 +3,7 @@
 import json
 import os
 import os.path as osp
+import threading
 import time
 from collections import defaultdict
 from typing import Dict, List, Optional
@@ -103,58 +104,119 @@ def fmt_time(seconds: float) -> str:
             if hours else f'{rest // 60}:{rest % 60:02d}')
 
 
-def eta(todo: List[Stage], durations: Dict[str, List[float]]) -> str:
+def eta(todo: List[Stage], durations: Dict[str, List[float]],
+        jobs: int = 1) -> str:
     """Remaining time: each stage at the mean time of its kind so far (of
-    all stages for a kind not run yet); ``?`` before the first."""
+    all stages for a kind not run yet), ``jobs`` at a time; ``?`` before the
+    first."""
     if not any(durations.values()):
         return '?'
     overall = float(np.mean([t for ts in durations.values() for t in ts]))
     total = sum(
         np.mean(durations[s.kind]) if durations[s.kind] else overall
         for s in todo)
-    return fmt_time(total)
+    return fmt_time(total / jobs)
+
+
+def groups(stages: List[Stage]) -> List[List[Stage]]:
+    """The stages by :attr:`Stage.group`, in order of first appearance."""
+    by_group: Dict[str, List[Stage]] = {}
+    for stage in stages:
+        by_group.setdefault(stage.group, []).append(stage)
+    return list(by_group.values())
 
 
 def run_stages(stages: List[Stage],
                dry_run: bool = False,
-               launcher=None) -> None:
+               launcher=None,
+               jobs: int = 1) -> None:
     """Run the stages not done yet, printing progress and an ETA.
+
+    With ``jobs`` > 1, that many groups (:attr:`Stage.group`: one method and
+    seed of a benchmark) run alongside, each stage of a group after the one
+    before; each running group has a launcher of its own (``launcher`` and
+    its clones). What each stage computes does not depend on ``jobs``, only
+    on its threads (``build_launcher(threads=...)``).
 
     Args:
         stages (list[Stage]): The stages, in order (:func:`.stages.plan`).
         dry_run (bool): Print each stage's command instead of running it.
         launcher: Starts the tools (see :func:`run_stage`); by default one
             from :func:`.launchers.build_launcher`, closed at the end.
+        jobs (int): Groups run at a time. Defaults to 1.
 
     Raises:
-        RuntimeError: From the first stage that fails.
+        RuntimeError: From the first stage that fails; stages running
+            alongside finish, no new one starts.
     """
     todo = [s for s in stages if not s.is_done()]
     print(f'[benchmark] {len(stages)} stages, {len(stages) - len(todo)} '
           'already done', flush=True)
-    own_launcher = launcher is None and todo and not dry_run
-    if own_launcher:
-        launcher = build_launcher()
-    if todo and not dry_run:
-        print(f'[benchmark] launcher: {launcher.name}', flush=True)
+    if dry_run:
+        for i, stage in enumerate(todo, 1):
+            print(f'[benchmark] ({i}/{len(todo)}) {stage.title} log: '
+                  f'{stage.log_file}\n    python ' + ' '.join(stage.command),
+                  flush=True)
+        return
+    if not todo:
+        return
+    pending = groups(todo)
+    jobs = max(1, min(jobs, len(pending)))
+    own_launcher = launcher is None
+    launchers = [launcher or build_launcher()]
+    launchers += [launchers[0].clone() for _ in range(jobs - 1)]
+    print(f'[benchmark] launcher: {launchers[0].name}'
+          + (f', {jobs} jobs' if jobs > 1 else ''), flush=True)
     start = time.time()
     durations = defaultdict(list)
+    lock = threading.Lock()
+    failures: List[RuntimeError] = []
+    started = [0]
+
+    def work(tool_launcher) -> None:
+        while True:
+            with lock:
+                if failures or not pending:
+                    return
+                group = pending.pop(0)
+            for stage in group:
+                with lock:
+                    if failures:
+                        return
+                    started[0] += 1
+                    left = todo[started[0] - 1:]
+                    print(f'[benchmark] ({started[0]}/{len(todo)}) '
+                          f'{stage.title} [{fmt_time(time.time() - start)} '
+                          f'elapsed, ETA {eta(left, durations, jobs)}] log: '
+                          f'{stage.log_file}', flush=True)
+                try:
+                    seconds = run_stage(stage, tool_launcher)
+                except RuntimeError as err:
+                    with lock:
+                        failures.append(err)
+                    return
+                with lock:
+                    durations[stage.kind].append(seconds)
+
     try:
-        for i, stage in enumerate(todo, 1):
-            print(f'[benchmark] ({i}/{len(todo)}) {stage.title} '
-                  f'[{fmt_time(time.time() - start)} elapsed, ETA '
-                  f'{eta(todo[i - 1:], durations)}] log: {stage.log_file}',
-                  flush=True)
-            if dry_run:
-                print('    python ' + ' '.join(stage.command), flush=True)
-                continue
-            durations[stage.kind].append(run_stage(stage, launcher))
+        if jobs == 1:
+            work(launchers[0])
+        else:
+            workers = [
+                threading.Thread(target=work, args=(one, ), daemon=True)
+                for one in launchers
+            ]
+            for worker in workers:
+                worker.start()
+            for worker in workers:
+                worker.join()
     finally:
-        if own_launcher:
-            launcher.close()
-    if todo and not dry_run:
-        print(f'[benchmark] all stages done in '
-              f'{fmt_time(time.time() - start)}', flush=True)
+        for one in launchers[0 if own_launcher else 1:]:
+            one.close()
+    if failures:
+        raise failures[0]
+    print(f'[benchmark] all stages done in {fmt_time(time.time() - start)}',
+          flush=True)
 
 
 def write_report(spec: Config, report: BenchmarkReport) -> List[str]:
@@ -182,13 +244,15 @@ def write_report(spec: Config, report: BenchmarkReport) -> List[str]:
 
 def run_benchmark(spec: Config,
                   dry_run: bool = False,
-                  launcher=None) -> List[str]:
+                  launcher=None,
+                  jobs: int = 1) -> List[str]:
     """Plan, run what is not done, gather and write the results.
 
     Args:
         spec (Config): The spec (:func:`.spec.load_spec`).
         dry_run (bool): Only print the stages.
         launcher: Starts the tools (see :func:`run_stage`).
+        jobs (int): Methods and seeds run at a time (:func:`run_stages`).
 
     Returns:
         list[str]: The files written (:func:`write_report`; none for a dry
@@ -199,7 +263,7 @@ def run_benchmark(spec: Config,
     """
     seeds = list(spec.seeds)
     os.makedirs(spec.work_dir, exist_ok=True)
-    run_stages(plan(spec, spec.work_dir, seeds), dry_run, launcher)
+    run_stages(plan(spec, spec.work_dir, seeds), dry_run, launcher, jobs)
     if dry_run:
         return []
     return write_report(spec, gather_report(spec, spec.work_dir, seeds))

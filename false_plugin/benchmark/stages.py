@@ -35,6 +35,10 @@ class Stage:
         is_done (callable): Whether the stage's output exists.
         marker (str, optional): A file written when the stage succeeds
             (training stages, whose outputs exist before they are done).
+        group (str, optional): Stages of a group depend on each other and
+            run one after another, in order; groups may run alongside
+            (``run_stages(jobs=...)``). By default the stage's title (a group
+            of its own).
     """
 
     def __init__(self,
@@ -43,13 +47,15 @@ class Stage:
                  command: List[str],
                  log_file: str,
                  is_done: Callable[[], bool],
-                 marker: Optional[str] = None) -> None:
+                 marker: Optional[str] = None,
+                 group: Optional[str] = None) -> None:
         self.title = title
         self.kind = kind
         self.command = command
         self.log_file = log_file
         self.is_done = is_done
         self.marker = marker
+        self.group = group or title
 
     def resolved_command(self) -> List[str]:
         """The command with ``@last_checkpoint:DIR`` replaced.
@@ -122,7 +128,8 @@ def plan(spec: Config, work_dir: str, seeds: List[int]) -> List[Stage]:
 
     Returns:
         list[Stage]: Per seed and method: pretrain, extract (methods with a
-        pretraining config), then fine-tune and test per labelled fraction.
+        pretraining config), then fine-tune and test per labelled fraction;
+        a method's stages of one seed are a group.
     """
     stages = []
     ft = spec.finetune
@@ -130,7 +137,7 @@ def plan(spec: Config, work_dir: str, seeds: List[int]) -> List[Stage]:
     ft_options = list(ft.get('cfg_options', []))
     for seed in seeds:
         for method in spec.pretrain:
-            name, backbone = method['name'], None
+            name, backbone, first = method['name'], None, len(stages)
             if method.get('config'):
                 pre_dir = pretrain_dir(work_dir, name, seed)
                 stages.append(
@@ -179,4 +186,6 @@ def plan(spec: Config, work_dir: str, seeds: List[int]) -> List[Stage]:
                             *(['--cfg-options', *options] if options else [])
                         ], osp.join(ft_dir, 'test.log'),
                         lambda path=metrics: osp.exists(path)))
+            for stage in stages[first:]:
+                stage.group = f'{name} seed {seed}'
     return stages

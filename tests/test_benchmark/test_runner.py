@@ -1,0 +1,99 @@
+"""run_stages with jobs: groups run alongside, a group's stages in order,
+each tool with the launcher's threads; a failure lets the running stages
+finish and starts no new one."""
+import os.path as osp
+import textwrap
+
+import pytest
+
+from false_plugin.benchmark import (ForkLauncher, Stage, SubprocessLauncher,
+                                    run_stages)
+
+# A stage: writes "<file>.started", waits for "--wait-for" (another stage's
+# start, proof that both run at once) and for "--after" (the stage before it
+# in its group), then writes "<file>" with its torch and OpenMP threads, or
+# fails at once with "--fail".
+STEP = '''
+import os, sys, time
+import torch
+out, args = sys.argv[1], sys.argv[2:]
+open(out + '.started', 'w').close()
+def wait(path):
+    deadline = time.time() + 60
+    while not osp.exists(path):
+        if time.time() > deadline:
+            sys.exit(f'{path} never appeared')
+        time.sleep(0.05)
+import os.path as osp
+if '--after' in args and not osp.exists(args[args.index('--after') + 1]):
+    sys.exit('ran before the stage it depends on')
+if '--wait-for' in args:
+    wait(args[args.index('--wait-for') + 1])
+if '--fail' in args:
+    sys.exit('failing on purpose')
+time.sleep(float(args[args.index('--sleep') + 1]) if '--sleep' in args else 0)
+with open(out, 'w') as f:
+    f.write(f"{torch.get_num_threads()} {os.environ['OMP_NUM_THREADS']}")
+'''
+
+LAUNCHERS = {
+    'fork': lambda: ForkLauncher(preload=['torch'], threads=1),
+    'subprocess': lambda: SubprocessLauncher(threads=1),
+}
+
+
+def _stage(tmp_path, name, group, *args):
+    script = tmp_path / 'step.py'
+    if not script.exists():
+        script.write_text(textwrap.dedent(STEP))
+    out = str(tmp_path / name)
+    return Stage(name, 'step', [str(script), out, *args],
+                 str(tmp_path / f'{name}.log'),
+                 lambda: osp.exists(out), group=group)
+
+
+@pytest.mark.parametrize('launcher', sorted(LAUNCHERS))
+def test_groups_run_alongside_in_order(tmp_path, launcher, capsys):
+    p = str(tmp_path)
+    stages = [
+        # a1 finishes only once b1 has started: with one job it never would
+        _stage(tmp_path, 'a1', 'a', '--wait-for', f'{p}/b1.started'),
+        _stage(tmp_path, 'a2', 'a', '--after', f'{p}/a1'),
+        _stage(tmp_path, 'b1', 'b', '--wait-for', f'{p}/a1.started'),
+        _stage(tmp_path, 'b2', 'b', '--after', f'{p}/b1'),
+    ]
+    tool_launcher = LAUNCHERS[launcher]()
+    try:
+        run_stages(stages, launcher=tool_launcher, jobs=2)
+    finally:
+        tool_launcher.close()
+    for stage in stages:
+        assert stage.is_done(), open(stage.log_file).read()
+        # one thread in torch, whichever way the tool started
+        assert (tmp_path / stage.title).read_text() == '1 1'
+    out = capsys.readouterr().out
+    assert f'[benchmark] launcher: {launcher}, 2 jobs' in out
+    assert '(4/4)' in out and 'all stages done' in out
+
+
+@pytest.mark.parametrize('launcher', sorted(LAUNCHERS))
+def test_a_failure_lets_the_running_stage_finish(tmp_path, launcher):
+    p = str(tmp_path)
+    stages = [
+        _stage(tmp_path, 'a1', 'a', '--wait-for', f'{p}/b1.started',
+               '--fail'),
+        _stage(tmp_path, 'a2', 'a'),
+        _stage(tmp_path, 'b1', 'b', '--sleep', '1'),
+        _stage(tmp_path, 'b2', 'b'),
+        _stage(tmp_path, 'c1', 'c'),
+    ]
+    tool_launcher = LAUNCHERS[launcher]()
+    with pytest.raises(RuntimeError, match=r'stage "a1" failed \(exit 1\)'):
+        try:
+            run_stages(stages, launcher=tool_launcher, jobs=2)
+        finally:
+            tool_launcher.close()
+    assert 'failing on purpose' in open(stages[0].log_file).read()
+    assert stages[2].is_done()  # running alongside: finished
+    for stage in (stages[1], stages[3], stages[4]):  # never started
+        assert not osp.exists(stage.log_file)
