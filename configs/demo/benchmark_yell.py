@@ -10,8 +10,11 @@
 work_dir = 'work_dirs/demo'
 seeds = [0, 1, 2]
 pretrain = [
+    # Compared with random init (does pretraining help at all?), as the
+    # FALSE rows are with SimCLR.
     dict(name='SimCLR',
-         config='configs/demo/simclr_resnet18_1xb64-coslr-12e_yell.py'),
+         config='configs/demo/simclr_resnet18_1xb64-coslr-12e_yell.py',
+         baseline='Random init'),
     dict(name='FALSE-SimCLR',
          config='configs/demo/false-simclr_resnet18_1xb64-coslr-12e_yell.py',
          baseline='SimCLR'),

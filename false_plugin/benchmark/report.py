@@ -243,8 +243,8 @@ class BenchmarkReport:
                 f'{better}/{diff["mIoU"]["n"]}'
             ])
         return [
-            '', 'FALSE − baseline, paired by seed (mean ± std of the '
-            'per-seed differences; seeds where FALSE is better):', '',
+            '', 'Method − baseline, paired by seed (mean ± std of the '
+            'per-seed differences; seeds where the method is better):', '',
             *md_table(['comparison', *(f'Δ {k}' for k in self.main),
                        'mIoU better'], rows)
         ]
