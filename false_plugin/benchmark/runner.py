@@ -170,7 +170,7 @@ def run_stages(stages: List[Stage],
     start = time.time()
     durations = defaultdict(list)
     lock = threading.Lock()
-    failures: List[RuntimeError] = []
+    failures: List[Exception] = []
     started = [0]
 
     def work(tool_launcher) -> None:
@@ -191,7 +191,7 @@ def run_stages(stages: List[Stage],
                           f'{stage.log_file}', flush=True)
                 try:
                     seconds = run_stage(stage, tool_launcher)
-                except RuntimeError as err:
+                except Exception as err:  # noqa: B902 (re-raised below)
                     with lock:
                         failures.append(err)
                     return

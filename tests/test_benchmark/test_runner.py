@@ -14,24 +14,22 @@ from false_plugin.benchmark import (ForkLauncher, Stage, SubprocessLauncher,
 # in its group), then writes "<file>" with its torch and OpenMP threads, or
 # fails at once with "--fail".
 STEP = '''
-import os, sys, time
+import os, os.path as osp, sys, time
 import torch
+
 out, args = sys.argv[1], sys.argv[2:]
+option = {k: v for k, v in zip(args, args[1:]) if k.startswith('--')}
 open(out + '.started', 'w').close()
-def wait(path):
-    deadline = time.time() + 60
-    while not osp.exists(path):
-        if time.time() > deadline:
-            sys.exit(f'{path} never appeared')
-        time.sleep(0.05)
-import os.path as osp
-if '--after' in args and not osp.exists(args[args.index('--after') + 1]):
+if '--after' in option and not osp.exists(option['--after']):
     sys.exit('ran before the stage it depends on')
-if '--wait-for' in args:
-    wait(args[args.index('--wait-for') + 1])
+deadline = time.time() + 60
+while '--wait-for' in option and not osp.exists(option['--wait-for']):
+    if time.time() > deadline:
+        sys.exit(option['--wait-for'] + ' never appeared')
+    time.sleep(0.05)
 if '--fail' in args:
     sys.exit('failing on purpose')
-time.sleep(float(args[args.index('--sleep') + 1]) if '--sleep' in args else 0)
+time.sleep(float(option.get('--sleep', 0)))
 with open(out, 'w') as f:
     f.write(f"{torch.get_num_threads()} {os.environ['OMP_NUM_THREADS']}")
 '''
