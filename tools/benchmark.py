@@ -34,7 +34,7 @@ the CPUs divided by N; a stage's numbers depend on its threads, not on N).
 A finished stage is skipped, an
 interrupted training resumes from its last checkpoint, so re-running the
 same command continues where it stopped. The work dir
-gets ``results.md`` (mean ± std over seeds per metric, FALSE - baseline
+gets ``results.md`` (mean ± std over seeds per metric, method - baseline
 paired by seed, per-class IoU, the FNS diagnostics of the pretraining logs),
 ``results.json``, ``miou.png`` (bars with error bars),
 ``per_class_iou.png`` and, when pretraining logged them, ``fns_precision.png``
