@@ -171,9 +171,10 @@ def run_stages(stages: List[Stage],
     durations = defaultdict(list)
     lock = threading.Lock()
     failures: List[Exception] = []
-    started = [0]
+    started = 0
 
     def work(tool_launcher) -> None:
+        nonlocal started
         while True:
             with lock:
                 if failures or not pending:
@@ -183,9 +184,9 @@ def run_stages(stages: List[Stage],
                 with lock:
                     if failures:
                         return
-                    started[0] += 1
-                    left = todo[started[0] - 1:]
-                    print(f'[benchmark] ({started[0]}/{len(todo)}) '
+                    left = todo[started:]
+                    started += 1
+                    print(f'[benchmark] ({started}/{len(todo)}) '
                           f'{stage.title} [{fmt_time(time.time() - start)} '
                           f'elapsed, ETA {eta(left, durations, jobs)}] log: '
                           f'{stage.log_file}', flush=True)

@@ -1,5 +1,4 @@
 """Recompute a frozen encoder's BatchNorm statistics on the training images."""
-import math
 from typing import List, Tuple
 
 import torch
@@ -73,8 +72,7 @@ class FrozenBNStatsHook(Hook):
         runner.logger.info(
             f'FrozenBNStatsHook: statistics of {len(norms)} BatchNorm layers '
             f'of model.{self.module} recomputed on {len(source.dataset)} '
-            f'training images ({math.ceil(len(source.dataset) / source.batch_size)} '
-            'batches)')
+            f'training images ({len(loader)} batches)')
 
     @staticmethod
     def _reset(norms: List[_BatchNorm]) -> List[Tuple[float, bool]]:

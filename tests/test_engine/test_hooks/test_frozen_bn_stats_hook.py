@@ -94,6 +94,7 @@ def test_training_keeps_the_statistics(tmp_path):
     torch.testing.assert_close(backbone.norm1.running_var, var)
     saved = safe_torch_load(osp.join(runner.work_dir, 'iter_2.pth'),
                             map_location='cpu')['state_dict']
-    torch.testing.assert_close(saved[f'backbone.{backbone.norm1_name}.running_mean'], mean)
+    key = f'backbone.{backbone.norm1_name}.running_mean'
+    torch.testing.assert_close(saved[key], mean)
     assert 'recomputed on 5 training images (3 batches)' in open(
         runner.logger.log_file).read()
