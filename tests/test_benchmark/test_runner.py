@@ -10,9 +10,9 @@ from false_plugin.benchmark import (ForkLauncher, Stage, SubprocessLauncher,
                                     run_stages)
 
 # A stage: writes "<file>.started", waits for "--wait-for" (another stage's
-# start, proof that both run at once) and for "--after" (the stage before it
-# in its group), then writes "<file>" with its torch and OpenMP threads, or
-# fails at once with "--fail".
+# start, proof that both run at once, or its ".failed") and checks "--after"
+# (the stage before it in its group), then writes "<file>" with its torch and
+# OpenMP threads, or writes "<file>.failed" and fails with "--fail".
 STEP = '''
 import os, os.path as osp, sys, time
 import torch
@@ -28,6 +28,7 @@ while '--wait-for' in option and not osp.exists(option['--wait-for']):
         sys.exit(option['--wait-for'] + ' never appeared')
     time.sleep(0.05)
 if '--fail' in args:
+    open(out + '.failed', 'w').close()
     sys.exit('failing on purpose')
 time.sleep(float(option.get('--sleep', 0)))
 with open(out, 'w') as f:
@@ -81,7 +82,10 @@ def test_a_failure_lets_the_running_stage_finish(tmp_path, launcher):
         _stage(tmp_path, 'a1', 'a', '--wait-for', f'{p}/b1.started',
                '--fail'),
         _stage(tmp_path, 'a2', 'a'),
-        _stage(tmp_path, 'b1', 'b', '--sleep', '1'),
+        # b1 ends 2 s after a1 failed, however slowly either started: the
+        # runner has long seen the failure when b1's job looks for more work
+        _stage(tmp_path, 'b1', 'b', '--wait-for', f'{p}/a1.failed', '--sleep',
+               '2'),
         _stage(tmp_path, 'b2', 'b'),
         _stage(tmp_path, 'c1', 'c'),
     ]
