@@ -3,10 +3,11 @@ from typing import Iterator, Optional, Sequence, Tuple
 
 import torch
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 from mmseg.registry import HOOKS as SEG_HOOKS
 from mmselfsup.registry import HOOKS as SELFSUP_HOOKS
 from torch import nn
+
+from .utils import unwrapped_model
 
 
 class BandCountError(ValueError):
@@ -30,8 +31,7 @@ class RSBandCheckHook(Hook):
         self.in_channels: Optional[int] = None
 
     def before_run(self, runner) -> None:
-        model = runner.model.module if is_model_wrapper(
-            runner.model) else runner.model
+        model = unwrapped_model(runner)
         root = getattr(model, 'backbone', model)
         conv = next((m for m in root.modules() if isinstance(m, nn.Conv2d)),
                     None)

@@ -3,8 +3,9 @@ import math
 from typing import Optional, Sequence
 
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 from mmselfsup.registry import HOOKS
+
+from .utils import unwrapped_model
 
 
 @HOOKS.register_module()
@@ -76,8 +77,7 @@ class FNSPrecisionHook(Hook):
                          batch_idx: int,
                          data_batch: Optional[dict] = None,
                          outputs: Optional[Sequence] = None) -> None:
-        model = runner.model.module if is_model_wrapper(
-            runner.model) else runner.model
+        model = unwrapped_model(runner)
         record = getattr(model, 'fns_record', None)
         if not record:
             return

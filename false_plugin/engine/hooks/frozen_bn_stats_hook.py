@@ -3,10 +3,11 @@ from typing import List, Tuple
 
 import torch
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 from mmseg.registry import HOOKS
 from torch.nn.modules.batchnorm import _BatchNorm
 from torch.utils.data import DataLoader
+
+from .utils import unwrapped_model
 
 
 @HOOKS.register_module()
@@ -48,8 +49,7 @@ class FrozenBNStatsHook(Hook):
     def before_train(self, runner) -> None:
         if runner.iter > 0:  # resumed: the checkpoint holds the statistics
             return
-        model = runner.model.module if is_model_wrapper(
-            runner.model) else runner.model
+        model = unwrapped_model(runner)
         encoder = getattr(model, self.module)
         norms = [m for m in encoder.modules() if isinstance(m, _BatchNorm)]
         if not norms:
