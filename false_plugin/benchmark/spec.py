@@ -8,8 +8,12 @@ YAML or JSON with the same keys works too)::
     pretrain = [  # one entry per method; `name` is the table row
         dict(name='SimCLR', config='configs/false/simclr_....py'),
         dict(name='FALSE-SimCLR', config='configs/false/false-simclr_....py',
-             baseline='SimCLR',            # optional, see find_pairs
+             # optional, see find_pairs: a name, or a list (a row each)
+             baseline=['SimCLR', 'FALSE-SimCLR no calibration'],
              cfg_options=['model.fncc.confidence_weight=0.5']),  # optional
+        dict(name='FALSE-SimCLR no calibration',  # a control
+             config='configs/false/false-simclr_....py',
+             cfg_options=['model.fncc.confidence_weight=0']),
         dict(name='Random init', config=None),  # no pretraining
     ]
     pretrain_cfg_options = ['train_cfg.max_epochs=10']  # every pretraining
@@ -20,7 +24,12 @@ YAML or JSON with the same keys works too)::
         test_cfg_options=[],   # test only
         show_dir=False,        # overlays of the test set, per run
         rgb_bands=None)        # e.g. [3, 2, 1] for the overlays
-    pairs = [('FALSE-SimCLR', 'SimCLR')]  # optional
+    pairs = [('FALSE-SimCLR no calibration', 'SimCLR')]  # optional
+
+Each method with baselines is compared with every one of them, seed by seed
+(:func:`find_pairs`: an entry's ``baseline``, a name or a list of names,
+else its ``pairs``, of which a method may have several, else the naming
+convention ``FALSE-X`` vs ``X``); the report has a row per pair.
 """
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -61,42 +70,74 @@ def repo_path(path: str) -> Optional[str]:
     return None
 
 
+def baselines_of(method: dict, where: str = 'spec') -> List[str]:
+    """A spec entry's ``baseline``: one name or a list of names.
+
+    Raises:
+        ValueError: If it is neither a string nor a list of strings.
+    """
+    baseline = method.get('baseline')
+    if not baseline:
+        return []
+    names = [baseline] if isinstance(baseline, str) else list(baseline)
+    if not all(isinstance(name, str) and name for name in names):
+        raise ValueError(f'{where}: method "{method["name"]}": baseline '
+                         f'{baseline!r} is not a name or a list of names')
+    return names
+
+
 def find_pairs(methods: Sequence[dict],
                explicit: Optional[Sequence[Sequence[str]]] = None,
                where: str = 'spec') -> List[Tuple[str, str]]:
     """``(ours, baseline)`` name pairs to compare.
 
-    An entry's ``baseline`` key wins, then ``explicit`` pairs, then the
-    naming convention: ``FALSE-X`` (any case) is compared with ``X``.
+    A method may have several baselines (a baseline method and a control,
+    say): each gives a pair. An entry's ``baseline`` key (a name or a list
+    of names) wins, then the ``explicit`` pairs of that method (every one),
+    then the naming convention: ``FALSE-X`` (any case) is compared with
+    ``X``.
 
     Args:
         methods (Sequence[dict]): The spec's ``pretrain`` entries.
         explicit (Sequence[Sequence[str]], optional): ``(ours, baseline)``
-            pairs (the spec's ``pairs``, ``--pairs``).
+            pairs (the spec's ``pairs``, ``--pairs``); a method may come in
+            several.
         where (str): The spec's name, for error messages.
 
     Returns:
-        list[tuple[str, str]]: The pairs, in method order.
+        list[tuple[str, str]]: The pairs, in method order, then in the order
+        of each method's baselines; each pair once.
 
     Raises:
-        ValueError: If a pair names a method the spec does not have.
+        ValueError: If a pair names a method the spec does not have, or a
+            ``baseline`` is not a name or a list of names.
     """
     names = [m['name'] for m in methods]
-    pairs = {m['name']: m['baseline'] for m in methods if m.get('baseline')}
+    baselines = {
+        m['name']: baselines_of(m, where)
+        for m in methods if m.get('baseline')
+    }
+    given = {}
     for ours, base in explicit or []:
-        pairs.setdefault(ours, base)
+        given.setdefault(ours, []).append(base)
+    for ours, bases in given.items():
+        baselines.setdefault(ours, bases)
     lower = {n.lower(): n for n in names}
     for name in names:
-        if name not in pairs and name.lower().startswith('false-'):
+        if name not in baselines and name.lower().startswith('false-'):
             base = lower.get(name[len('false-'):].lower())
             if base is not None:
-                pairs[name] = base
-    for ours, base in pairs.items():
-        for name in (ours, base):
-            if name not in names:
-                raise ValueError(f'{where}: pair ({ours}, {base}): "{name}" '
-                                 f'is not one of the methods {names}')
-    return [(ours, pairs[ours]) for ours in names if ours in pairs]
+                baselines[name] = [base]
+    for ours, bases in baselines.items():
+        for base in bases:
+            for name in (ours, base):
+                if name not in names:
+                    raise ValueError(
+                        f'{where}: pair ({ours}, {base}): "{name}" is not '
+                        f'one of the methods {names}')
+    pairs = [(ours, base) for ours in names
+             for base in baselines.get(ours, [])]
+    return list(dict.fromkeys(pairs))
 
 
 def load_spec(spec: Optional[str] = None,
@@ -126,8 +167,9 @@ def load_spec(spec: Optional[str] = None,
         seg_config (str, optional): Replaces ``finetune.config``.
         fractions (Sequence[str], optional): ``NAME=SPLIT`` items; replace
             ``finetune.fractions``.
-        pairs (Sequence[str], optional): ``OURS=BASELINE`` items; replace
-            the spec's ``pairs``.
+        pairs (Sequence[str], optional): ``OURS=BASELINE`` items (an OURS
+            may come more than once: one pair each); replace the spec's
+            ``pairs``.
         pretrain_cfg_options (Sequence[str]): Added to
             ``pretrain_cfg_options``.
         finetune_cfg_options (Sequence[str]): Added to

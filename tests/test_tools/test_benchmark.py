@@ -138,8 +138,18 @@ def test_benchmark_end_to_end(benchmark_run):
     results = json.loads((work / 'results.json').read_text())
     assert results['pairs'] == [['FALSE-SimCLR', 'SimCLR']]
     runs = {n: _run_metrics(work, n) for n in ('SimCLR', 'FALSE-SimCLR')}
+    # Every class is in the test ground truth: the report's mIoU and mF1
+    # are over all three; the metric's own stay as mIoU_any and mF1_any.
+    classes = ('soil', 'water', 'tree')
+    assert results['class_set']['classes'] == list(classes)
     for name, metrics in runs.items():
-        assert results['metrics'][name]['half']['0'] == metrics
+        reported = dict(results['metrics'][name]['half']['0'])
+        assert reported.pop('mIoU_any') == metrics['mIoU']
+        assert reported.pop('mF1_any') == metrics['mF1']
+        assert reported == dict(
+            metrics,
+            **{k: pytest.approx(np.mean([metrics[f'{p}{c}'] for c in classes]))
+               for k, p in (('mIoU', 'IoU.'), ('mF1', 'F1.'))})
         assert 0 <= metrics['mIoU'] <= 100
         row = ' | '.join(f'{metrics[k]:.2f} ± n/a'
                          for k in ('mIoU', 'OA', 'Kappa', 'mF1'))

@@ -1,5 +1,6 @@
 """Segmentation metrics of the remote-sensing literature from one
-confusion matrix: mIoU, overall accuracy, Cohen's kappa, per-class IoU/F1."""
+confusion matrix: mIoU, overall accuracy, Cohen's kappa, per-class IoU/F1
+and the ground-truth pixels of each class."""
 from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence
 
@@ -60,10 +61,16 @@ def metrics_from_confusion(cm: np.ndarray) -> Dict[str, np.ndarray]:
 
 @METRICS.register_module()
 class RSSegMetric(BaseMetric):
-    """mIoU, OA, kappa, mF1 and per-class IoU/F1 (percent, like IoUMetric).
+    """mIoU, OA, kappa, mF1 and per-class IoU/F1 (percent, like IoUMetric),
+    and per-class support.
 
     Pixels whose ground truth is ``ignore_index`` are not counted. The
-    means are over the classes present in ground truth or prediction.
+    means are over the classes present in ground truth or prediction (as
+    mmseg's), so a stray prediction of a class absent from the ground truth
+    adds a 0 to them; ``support.<class>`` (sklearn's name: the number of
+    ground-truth pixels of the class, a float) tells which classes the
+    ground truth has, for means over a fixed class set
+    (:mod:`false_plugin.benchmark.report`).
 
     Args:
         ignore_index (int): Ignored label value. Defaults to 255.
@@ -107,7 +114,10 @@ class RSSegMetric(BaseMetric):
             OA=float(scores['overall_accuracy'] * 100),
             Kappa=float(scores['kappa'] * 100),
             mF1=float(np.nanmean(scores['f1']) * 100))
-        for name, iou, f1 in zip(classes, scores['iou'], scores['f1']):
+        support = cm.sum(1)
+        for name, iou, f1, count in zip(classes, scores['iou'], scores['f1'],
+                                        support):
             metrics[f'IoU.{name}'] = float(iou * 100)
             metrics[f'F1.{name}'] = float(f1 * 100)
+            metrics[f'support.{name}'] = float(count)
         return metrics

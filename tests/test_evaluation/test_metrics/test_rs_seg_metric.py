@@ -20,7 +20,7 @@ PRED = [[0, 1, 1, 1, 2], [2, 0, 0, 1, 0]]
 # IoU2 = 1 / (2 + 1 - 1) = 0.5; OA = 6 / 8 = 0.75.
 # F1: 2*2/(3+3) = 2/3, 2*3/(3+4) = 6/7, 2*1/(2+1) = 2/3.
 # p_e = (3*3 + 3*4 + 2*1) / 64 = 23/64; kappa = (0.75 - 23/64) / (41/64)
-#     = 25/41.
+#     = 25/41. Support (row sums: ground-truth pixels): 3, 3, 2.
 
 
 def _sample(gt, pred):
@@ -44,6 +44,9 @@ def test_metric_against_hand_counts():
     assert result['F1.a'] == pytest.approx(100 * 2 / 3)
     assert result['F1.b'] == pytest.approx(100 * 6 / 7)
     assert result['mF1'] == pytest.approx(100 * (2 / 3 + 6 / 7 + 2 / 3) / 3)
+    # Counted over both images; the ignored pixels are no class's.
+    assert [result[f'support.{c}'] for c in 'abc'] == [3.0, 3.0, 2.0]
+    assert all(type(result[f'support.{c}']) is float for c in 'abc')
 
 
 def test_absent_class_is_left_out_of_the_means():
@@ -53,6 +56,23 @@ def test_absent_class_is_left_out_of_the_means():
     result = metric.evaluate(1)
     assert math.isnan(result['IoU.d'])
     assert result['mIoU'] == pytest.approx(100 * (0.5 + 0.75 + 0.5) / 3)
+    assert result['support.d'] == 0.0
+
+
+def test_predicted_class_absent_from_ground_truth_has_no_support():
+    # The metric's mean counts a class present in the prediction only (a
+    # 0); its support of 0 tells the report to leave it out.
+    metric = RSSegMetric()
+    metric.dataset_meta = dict(classes=('a', 'b', 'c', 'd'))
+    metric.process({}, [_sample(GT, [[0, 1, 1, 1, 2], [2, 3, 0, 1, 0]])])
+    result = metric.evaluate(1)
+    # Hand count: pixel (1, 1), ground truth c, is now predicted d instead
+    # of a: rows g0 [2, 1, 0, 0], g1 [0, 3, 0, 0], g2 [0, 0, 1, 1], g3 0.
+    # IoU_a = 2 / (3 + 2 - 2) = 2/3, IoU_b = 3/4, IoU_c = 1 / (2 + 1 - 1)
+    # = 1/2, IoU_d = 0 / (0 + 1 - 0) = 0.
+    assert result['IoU.d'] == 0.0
+    assert result['mIoU'] == pytest.approx(100 * (2 / 3 + 3 / 4 + 1 / 2) / 4)
+    assert [result[f'support.{c}'] for c in 'abcd'] == [3.0, 3.0, 2.0, 0.0]
 
 
 def test_ignore_index_is_configurable():
@@ -75,6 +95,7 @@ def test_ignore_index_is_configurable():
     assert result['mIoU'] == pytest.approx(100 * (2 / 3 + 3 / 4) / 2)
     assert result['OA'] == pytest.approx(100 * 5 / 6)
     assert result['Kappa'] == pytest.approx(100 * 2 / 3)
+    assert [result[f'support.{c}'] for c in 'abc'] == [3.0, 3.0, 0.0]
 
 
 def test_label_outside_the_classes_is_refused():
