@@ -81,3 +81,73 @@ def write_tif(path, array, nodata=None, dtype=None) -> str:
             transform=from_origin(600000, 4000000, 30, 30)) as dst:
         dst.write(array)
     return str(path)
+
+
+#: The mask colours of the Dubai MBRSC set: its five classes in the order of
+#: ``data/demo/classes_dubai.csv`` (building, land, road, vegetation, water),
+#: then Unlabeled (#9B9B9B) and the stray black (#000000), both no class.
+DUBAI_COLORS = ((60, 16, 152), (132, 41, 246), (110, 193, 228),
+                (254, 221, 58), (226, 169, 41), (155, 155, 155), (0, 0, 0))
+DUBAI_CLASS_TABLE = ('name,index,r,g,b\n' + ''.join(
+    f'{name},{i},{r},{g},{b}\n' for i, (name, (r, g, b)) in enumerate(zip(
+        ('building', 'land', 'road', 'vegetation', 'water'), DUBAI_COLORS))))
+#: Colour codes (positions in :data:`DUBAI_COLORS`) of the ignored colours.
+UNLABELED, BLACK = 5, 6
+#: Pixel value -> colour code of a paletted mask, in an order of its own as
+#: in Dubai's Tile 2 (land first; white is in the palette, on no pixel).
+PALETTE_ORDER = (1, 2, 0, UNLABELED, 3, 4, BLACK)
+
+
+def write_dubai_tiles(root, parts, size=(70, 45), paletted=(), seed=0):
+    """Tiles in the Dubai MBRSC layout, with random classes.
+
+    Writes ``root/Tile T/images/image_part_00N.jpg`` (random RGB JPEG) and
+    ``root/Tile T/masks/image_part_00N.png`` (RGB colour mask; a one-band
+    paletted PNG for the parts in ``paletted``). Every mask has a 3 x 4 block
+    of Unlabeled at rows 2-4, columns 3-6 and a 2 x 5 block of black at rows
+    10-11, columns 40-44; 2 x 5 more Unlabeled pixels lie in the bottom
+    rows and 2 x 4 more black ones in the right columns 66-69, outside every
+    32 px patch of a 70 x 45 tile.
+
+    Args:
+        root: The source folder.
+        parts (dict): Tile number -> its number of parts.
+        size (tuple): ``(width, height)`` of every part.
+        paletted (Sequence[tuple]): ``(tile, part)`` of the paletted masks.
+        seed (int): Of the random classes and pixels.
+
+    Returns:
+        dict: Image path relative to ``root`` -> ``(H, W)`` colour codes
+        (positions in :data:`DUBAI_COLORS`).
+    """
+    import cv2
+    import numpy as np
+    from PIL import Image
+    width, height = size
+    rng = np.random.default_rng(seed)
+    colors = np.array(DUBAI_COLORS, np.uint8)
+    codes_of = {}
+    for tile, count in parts.items():
+        for folder in ('images', 'masks'):
+            (Path(root) / f'Tile {tile}' / folder).mkdir(parents=True)
+        for part in range(1, count + 1):
+            image = f'Tile {tile}/images/image_part_{part:03d}.jpg'
+            mask = Path(root) / image.replace('images/', 'masks/').replace(
+                '.jpg', '.png')
+            codes = rng.integers(0, 5, (height, width)).astype(np.uint8)
+            codes[2:5, 3:7] = UNLABELED
+            codes[10:12, 40:45] = BLACK
+            codes[height - 2:, :5] = UNLABELED
+            codes[:2, width - 4:] = BLACK
+            pixels = rng.integers(0, 256, (height, width, 3), np.uint8)
+            cv2.imwrite(str(Path(root) / image), pixels)
+            if (tile, part) in paletted:
+                lut = np.argsort(PALETTE_ORDER).astype(np.uint8)
+                png = Image.fromarray(lut[codes], mode='P')
+                png.putpalette([v for c in PALETTE_ORDER
+                                for v in DUBAI_COLORS[c]] + [255] * 3)
+                png.save(mask)
+            else:
+                cv2.imwrite(str(mask), colors[codes][..., ::-1])
+            codes_of[image] = codes
+    return codes_of

@@ -13,12 +13,13 @@ or from the command line alone::
         --fractions 1pct=splits/train_1pct.txt --seeds 0 1 2 \\
         --work-dir work_dirs/benchmark [--pairs OURS=BASELINE ...]
 
-SPEC is a Python config (``configs/demo/benchmark_yell.py`` is one; YAML or
+SPEC is a Python config (``configs/demo/benchmark_dubai.py`` is one; YAML or
 JSON with the same keys works too); its keys are listed in
 :mod:`false_plugin.benchmark.spec`.
 
-Each FALSE method is compared with its baseline: the entry's ``baseline``,
-else ``pairs`` / ``--pairs``, else the naming convention ``FALSE-X`` vs ``X``
+Each FALSE method is compared with its baseline(s): the entry's ``baseline``
+(a name or a list), else ``pairs`` / ``--pairs`` (several baselines for one
+method allowed), else the naming convention ``FALSE-X`` vs ``X``
 (case-insensitive; config file stems ``false-simclr_...`` vs ``simclr_...``
 when the methods come from ``--pretrain``).
 
@@ -34,8 +35,10 @@ the CPUs divided by N; a stage's numbers depend on its threads, not on N).
 A finished stage is skipped, an
 interrupted training resumes from its last checkpoint, so re-running the
 same command continues where it stopped. The work dir
-gets ``results.md`` (mean ± std over seeds per metric, method - baseline
-paired by seed, per-class IoU, the FNS diagnostics of the pretraining logs),
+gets ``results.md`` (mean ± std over seeds per metric, mIoU over the
+classes present in the test ground truth, method - baseline paired by seed
+with its 95% interval and verdict, per-class IoU, the FNS diagnostics of the
+pretraining logs),
 ``results.json``, ``miou.png`` (bars with error bars),
 ``per_class_iou.png`` and, when pretraining logged them, ``fns_precision.png``
 (FNS precision and chance over the pretraining iterations).

@@ -1,11 +1,20 @@
 """The demo (``make demo``): SimCLR vs FALSE-SimCLR on a real scene.
 
-    python tools/demo.py [--scene yell|raleigh] [--seeds 0 1 2]
-        [--launcher fork|subprocess] [--jobs N]
+    python tools/demo.py [--scene dubai|yell|raleigh] [--seeds 0 1 2]
+        [--launcher fork|subprocess] [--jobs N] [--threads T]
+        [--work-dir DIR]
 
 Scenes (``data/demo/README.md`` says where they come from):
 
-- ``yell`` (default, ``make demo``): NEON aerial RGB of Yellowstone at
+- ``dubai`` (default, ``make demo``): Dubai satellite RGB (MBRSC, CC0), 5
+  classes (building, land, road, vegetation, water), split by area: Tiles
+  3-6 are the training areas (pretraining without labels, 64 px patches, 5%
+  of them labelled), Tile 2 the validation area (on which the recipe was
+  chosen), Tile 1 the held-out test area, its 9 parts evaluated whole by
+  sliding window. Cut by the general folder converter
+  (``tools/dataset_converters/tile_folders.py``). Written to
+  ``work_dirs/demo_dubai/``.
+- ``yell``: NEON aerial RGB of Yellowstone at
   20 cm, tree / background from annotated crown boxes. Labelled 64 px
   patches of the training region (rows 0-543; 5% of them, 27, labelled), a
   validation region (rows 576-767, on which the recipe was chosen) and a
@@ -19,20 +28,25 @@ Scenes (``data/demo/README.md`` says where they come from):
 Steps, all through the benchmark's stages (a finished stage is skipped, so
 re-running continues where it stopped; the tools start from a fork server
 that imports the stack once, see :mod:`false_plugin.benchmark.launchers`).
-Every stage computes with one CPU thread, so the numbers do not depend on
-the machine's core count; ``--jobs`` (default: one per CPU) methods and
-seeds run alongside:
+Every stage computes with ``--threads`` CPU threads (default 1), so the
+numbers do not depend on the machine's core count; ``--jobs`` (default: CPUs
+/ threads) methods and seeds run alongside. Floating-point sums depend on
+the thread count and on the CPU: run the demo at ``--threads 2`` as well to
+see which verdicts survive another rounding:
 
-1. ``tools/dataset_converters/geotiff.py`` cuts the scene into the training
+1. ``tools/dataset_converters/tile_folders.py`` (a folder of tiles) or
+   ``tools/dataset_converters/geotiff.py`` (one scene) cuts the training
    patches and the test tiles; ``tools/make_split.py`` draws the labelled
    fraction.
 2. The benchmark spec (``configs/demo/benchmark_<scene>.py``): SimCLR,
-   FALSE-SimCLR (official and per-anchor selection) and a random-init
+   FALSE-SimCLR (official and per-anchor selection), FALSE-SimCLR without
+   calibration (the control, on the Dubai scene) and a random-init
    encoder; pretraining, backbone extraction, frozen-encoder DeepLabV3+
    fine-tuning and test, for each seed; ``results.md`` and the plots.
 3. ``predictions.png``: the test region in true colour, its labels and each
-   method's prediction (first seed) of the whole region, by sliding
-   windows as ``tools/predict.py`` does.
+   method's prediction (first seed) of the whole region (on the Dubai
+   scene: of one test tile), by sliding windows as ``tools/predict.py``
+   does.
 """
 import argparse
 import glob
@@ -55,8 +69,9 @@ from false_plugin.engine.hooks.seg_visualization_hook import (  # noqa: E402
     colorize, stretch)
 
 CONVERTER = 'tools/dataset_converters/geotiff.py'
+FOLDER_CONVERTER = 'tools/dataset_converters/tile_folders.py'
 #: CPU threads of every stage: the README's numbers are reproducible at a
-#: fixed thread count (floating-point sums depend on it).
+#: fixed thread count on one CPU model (floating-point sums depend on both).
 DEMO_THREADS = 1
 Region = Tuple[int, int, int, int]  # col_off, row_off, width, height
 
@@ -66,7 +81,8 @@ class DemoScene:
     """A demo scene and how it is cut.
 
     Attributes:
-        image, label, classes: The scene, its label raster and class table.
+        image, label, classes: The scene, its label raster and class table;
+            for a folder of tiles, the folder and None.
         spec: The benchmark spec.
         work_dir: Where everything is written (the spec's configs read the
             data from ``work_dir/data``).
@@ -79,6 +95,12 @@ class DemoScene:
             tile, evaluated by sliding window).
         val_region: A validation region, whole, for choosing recipes.
         rgb_bands: 1-based bands shown as true colour.
+        folder_args: A folder of tiles: the arguments of
+            ``tile_folders.py`` after the folder and the output dir (its
+            splits are ``train``, ``val_tiles`` and ``test_tiles``; the
+            regions are then unused).
+        figure_tile: The test tile shown in the prediction figure (a stem
+            of ``img_dir/test_tiles``); default: the first.
     """
     image: str
     label: str
@@ -92,9 +114,30 @@ class DemoScene:
     test_patches: bool = False
     val_region: Optional[Region] = None
     rgb_bands: Tuple[int, int, int] = (1, 2, 3)
+    folder_args: Optional[Tuple[str, ...]] = None
+    figure_tile: Optional[str] = None
 
 
 SCENES = dict(
+    dubai=DemoScene(
+        image='data/demo/dubai_mbrsc',
+        label=None,
+        classes='data/demo/classes_dubai.csv',
+        spec='configs/demo/benchmark_dubai.py',
+        work_dir='work_dirs/demo_dubai',
+        patch=64,
+        train_region=None,
+        fraction=0.05,
+        test_region=None,
+        folder_args=(
+            '--images', 'Tile */images/*.jpg', '--mask-from', 'images/=masks/',
+            '.jpg=.png', '--group', r'^Tile (\d+)/', '--split',
+            'train=3,4,5,6', '--split', 'val_tiles=2', '--split',
+            'test_tiles=1', '--whole', 'val_tiles', 'test_tiles',
+            '--mask-colors', '--ignore-colors', 'unlabeled=155,155,155',
+            'black=0,0,0', '--patch-size', '64', '--stride', '64',
+            '--format', 'png'),
+        figure_tile='Tile_1_images_image_part_009'),
     yell=DemoScene(
         image='data/demo/neon_yell.tif',
         label='data/demo/neon_yell_trees.tif',
@@ -122,25 +165,57 @@ SCENES = dict(
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--scene', choices=sorted(SCENES), default='yell')
+    parser.add_argument('--scene', choices=sorted(SCENES), default='dubai')
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     parser.add_argument(
         '--launcher',
         choices=['fork', 'subprocess'],
         help='how the tools start (default: fork where possible)')
     parser.add_argument(
+        '--threads',
+        type=int,
+        default=DEMO_THREADS,
+        help=f'CPU threads of each stage (default {DEMO_THREADS}); another '
+        'count rounds differently: a check of the verdicts')
+    parser.add_argument(
         '--jobs',
         type=int,
-        default=os.cpu_count() or 1,
-        help='methods and seeds run alongside, one CPU thread each '
-        '(default: one per CPU)')
-    return parser.parse_args()
+        help='methods and seeds run alongside (default: CPUs / threads)')
+    parser.add_argument(
+        '--work-dir',
+        help="where the runs are written (default: the scene's; the data "
+        "stay in the scene's)")
+    args = parser.parse_args()
+    for name in ('threads', 'jobs'):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            parser.error(f'--{name} must be at least 1, got {value}')
+    if args.jobs is None:
+        args.jobs = max(1, (os.cpu_count() or 1) // args.threads)
+    return args
 
 
 def data_stages(scene: DemoScene) -> List[Stage]:
     """Cutting the scene and drawing the labelled split, as stages."""
     data_root = osp.join(ROOT, scene.work_dir, 'data')
     common = ['--class-table', scene.classes]
+    split = osp.join(data_root, 'splits',
+                     f'train_{round(scene.fraction * 100)}pct.txt')
+    draw = Stage('draw the labelled split', 'data', [
+        'tools/make_split.py', data_root, '--suffix',
+        '.png' if scene.folder_args else '.tif', '--fractions',
+        str(scene.fraction)
+    ], osp.join(data_root, 'split.log'), lambda: osp.exists(split))
+    if scene.folder_args:
+        manifests = [osp.join(data_root, f'manifest_{s}.csv')
+                     for s in ('train', 'val_tiles', 'test_tiles')]
+        return [
+            Stage('cut the tiles', 'data', [
+                FOLDER_CONVERTER, scene.image, data_root, *common,
+                *scene.folder_args
+            ], osp.join(data_root, 'convert.log'),
+                  lambda: all(map(osp.exists, manifests))), draw
+        ]
 
     def cut(split: str, region: Region, *how: str) -> Stage:
         manifest = osp.join(data_root, f'manifest_{split}.csv')
@@ -162,19 +237,30 @@ def data_stages(scene: DemoScene) -> List[Stage]:
         stages.append(cut('test_tiles', scene.test_region, '--whole'))
     if scene.val_region:
         stages.append(cut('val_tiles', scene.val_region, '--whole'))
-    split = osp.join(data_root, 'splits',
-                     f'train_{round(scene.fraction * 100)}pct.txt')
-    stages.append(
-        Stage('draw the labelled split', 'data', [
-            'tools/make_split.py', data_root, '--suffix', '.tif',
-            '--fractions', str(scene.fraction)
-        ], osp.join(data_root, 'split.log'), lambda: osp.exists(split)))
-    return stages
+    return stages + [draw]
+
+
+def figure_tile(scene: DemoScene) -> Tuple[str, str, Optional[Region]]:
+    """The image and label shown in the prediction figure, and the region
+    of them shown (None: all of it)."""
+    if scene.folder_args:
+        data_root = osp.join(ROOT, scene.work_dir, 'data')
+        stem = scene.figure_tile or sorted(
+            osp.splitext(name)[0] for name in os.listdir(
+                osp.join(data_root, 'img_dir', 'test_tiles')))[0]
+        return tuple(
+            osp.join(data_root, kind, 'test_tiles', stem + '.tif')
+            for kind in ('img_dir', 'ann_dir')) + (None, )
+    return (osp.join(ROOT, scene.image), osp.join(ROOT, scene.label),
+            scene.test_region)
 
 
 def test_region_raster(scene: DemoScene) -> str:
-    """The test region of the scene as its own georeferenced GeoTIFF (the
-    converter's whole tile where there is one)."""
+    """The region of the prediction figure as its own georeferenced
+    GeoTIFF (the converter's whole tile where there is one)."""
+    image, _, region = figure_tile(scene)
+    if region is None:
+        return image
     data_root = osp.join(ROOT, scene.work_dir, 'data')
     tiles = glob.glob(osp.join(data_root, 'img_dir', 'test_tiles', '*.tif'))
     if tiles:
@@ -184,14 +270,12 @@ def test_region_raster(scene: DemoScene) -> str:
     from false_plugin.datasets.patching import write_geotiff_atomically
     path = osp.join(data_root, 'test_region.tif')
     if not osp.exists(path):
-        with rasterio.open(osp.join(ROOT, scene.image)) as src:
+        with rasterio.open(image) as src:
             profile = src.profile
-        image, _ = read_raster(osp.join(ROOT, scene.image),
-                               window=scene.test_region, dtype=None)
+        pixels, _ = read_raster(image, window=region, dtype=None)
         write_geotiff_atomically(
-            path, image, crs=profile['crs'], nodata=profile['nodata'],
-            transform=transform(Window(*scene.test_region),
-                                profile['transform']))
+            path, pixels, crs=profile['crs'], nodata=profile['nodata'],
+            transform=transform(Window(*region), profile['transform']))
     return path
 
 
@@ -217,10 +301,9 @@ def predict_region(run_dir: str, region: str, patch: int) -> np.ndarray:
 def prediction_figure(scene: DemoScene, spec, seed: int) -> str:
     """Test region: true colour | labels | each method's prediction."""
     table = read_class_table(osp.join(ROOT, scene.classes))
-    image, nodata = read_raster(osp.join(ROOT, scene.image),
-                                list(scene.rgb_bands), scene.test_region)
-    label, _ = read_raster(osp.join(ROOT, scene.label), [1],
-                           scene.test_region, 'uint8')
+    image_path, label_path, region = figure_tile(scene)
+    image, nodata = read_raster(image_path, list(scene.rgb_bands), region)
+    label, _ = read_raster(label_path, [1], region, 'uint8')
     valid = None if nodata is None else ~nodata  # None: nothing is nodata
     panels = [('true colour', stretch(image, valid)),
               ('labels', colorize(label[..., 0], table.palette))]
@@ -252,7 +335,9 @@ def prediction_figure(scene: DemoScene, spec, seed: int) -> str:
     ]
     fig.legend(handles, names, loc='lower center', ncol=len(names),
                fontsize=8)
-    fig.suptitle(f'Held-out test region, seed {seed} (frozen encoder, '
+    shown = ('one tile of the held-out test area' if scene.folder_args
+             else 'held-out test region')
+    fig.suptitle(f'{shown.capitalize()}, seed {seed} (frozen encoder, '
                  f'{scene.fraction:.0%} of the training patches labelled)',
                  fontsize=9)
     path = osp.join(spec.work_dir, 'predictions.png')
@@ -266,14 +351,15 @@ def main() -> None:
     scene = SCENES[args.scene]
     start = time.time()
     os.chdir(ROOT)
-    launcher = build_launcher(args.launcher, threads=DEMO_THREADS)
+    launcher = build_launcher(args.launcher, threads=args.threads)
     try:
         print(f'[demo] {args.scene}: cutting the scene into training and '
               'test data', flush=True)
         for stage in data_stages(scene):
             if not stage.is_done():
                 run_stage(stage, launcher)
-        spec = load_spec(scene.spec, work_dir=scene.work_dir,
+        spec = load_spec(scene.spec,
+                         work_dir=args.work_dir or scene.work_dir,
                          seeds=args.seeds)
         written = run_benchmark(spec, launcher=launcher, jobs=args.jobs)
     finally:

@@ -129,10 +129,18 @@ class ConversionSummary:
     cause of :data:`IGNORE_CAUSES`, ``patches`` the patches by outcome
     (``written``, ``already done``, or the reason they were not written).
     Overlapping patches count their shared pixels once per patch.
+
+    Args:
+        data (dict, optional): A summary's :meth:`to_dict`, to restore.
+        causes (Sequence[str]): The causes, code = position + 1; a
+            converter with causes of its own (one per ignored colour...)
+            appends them to :data:`IGNORE_CAUSES`.
     """
 
-    def __init__(self, data: Optional[dict] = None) -> None:
+    def __init__(self, data: Optional[dict] = None,
+                 causes: Sequence[str] = IGNORE_CAUSES) -> None:
         data = data or {}
+        self.causes = tuple(causes)
         self.class_pixels = Counter(
             {int(k): v for k, v in data.get('class_pixels', {}).items()})
         self.ignored = Counter(data.get('ignored', {}))
@@ -143,9 +151,9 @@ class ConversionSummary:
         counts = np.bincount(label[cause == 0].ravel(), minlength=1)
         self.class_pixels.update({
             i: int(c) for i, c in enumerate(counts) if c})
-        causes = np.bincount(cause.ravel(), minlength=len(IGNORE_CAUSES) + 1)
+        causes = np.bincount(cause.ravel(), minlength=len(self.causes) + 1)
         self.ignored.update({
-            name: int(c) for name, c in zip(IGNORE_CAUSES, causes[1:]) if c})
+            name: int(c) for name, c in zip(self.causes, causes[1:]) if c})
         self.patches['written'] += 1
 
     def update(self, other: 'ConversionSummary') -> None:
@@ -181,7 +189,7 @@ class ConversionSummary:
             for i in indices) or 'none'))
         lines.append('  pixels ignored: ' + ', '.join(
             f'{cause} {share(self.ignored.get(cause, 0))}'
-            for cause in IGNORE_CAUSES))
+            for cause in self.causes))
         return '\n'.join(lines)
 
 
@@ -233,6 +241,8 @@ class TileConverter:
             pixels are not written (and counted). Defaults to 0.
         options (dict, optional): Other options that decide the output
             (label map...), stored in the markers.
+        causes (Sequence[str]): Names of the ignore causes the reader's
+            cause codes stand for (:class:`ConversionSummary`).
     """
 
     def __init__(self,
@@ -244,8 +254,10 @@ class TileConverter:
                  ann_suffix: str = '.png',
                  write_label: Callable = png_writer,
                  min_valid: float = 0.0,
-                 options: Optional[dict] = None) -> None:
+                 options: Optional[dict] = None,
+                 causes: Sequence[str] = IGNORE_CAUSES) -> None:
         self.out_dir = out_dir
+        self.causes = tuple(causes)
         self.patch = patch
         self.stride = stride
         self.img_suffix = img_suffix
@@ -297,7 +309,7 @@ class TileConverter:
         """
         marker = self._load_marker(split, tile)
         if marker is not None:
-            summary = ConversionSummary(marker['summary'])
+            summary = ConversionSummary(marker['summary'], self.causes)
             summary.patches['already done'] += summary.patches.pop(
                 'written', 0)
             return summary
@@ -307,7 +319,7 @@ class TileConverter:
         for folder in (img_dir, ann_dir, osp.dirname(done)):
             os.makedirs(folder, exist_ok=True)
         width, height, read = open_tile()
-        summary = ConversionSummary()
+        summary = ConversionSummary(causes=self.causes)
         rows = []
         for window in self._windows(width, height, region):
             image, label, cause = read(window)

@@ -27,7 +27,8 @@ def _loss_configs():
 def _baseline_of(path):
     name = osp.basename(path)
     prefix = next(p for p in LOSS_PREFIXES if name.startswith(p))
-    base_name = name[len(prefix):].replace('-peranchor', '')
+    base_name = name[len(prefix):].replace('-peranchor', '').replace(
+        '-nocalib', '')
     return prefix, osp.join(osp.dirname(path), base_name)
 
 

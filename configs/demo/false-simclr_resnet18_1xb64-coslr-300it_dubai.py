@@ -1,0 +1,9 @@
+# FALSE-SimCLR on the multi-class demo scene: the SimCLR demo plus the FALSE
+# keys (the authors' alpha = 1, T = 0.9, official selection).
+_base_ = './simclr_resnet18_1xb64-coslr-300it_dubai.py'
+
+model = dict(
+    type='FALSESimCLR',
+    fncc=dict(confidence_weight=1.0, positive_threshold=0.9,
+              selection='official'))
+custom_hooks = [dict(type='FNSPrecisionHook', interval=10)]

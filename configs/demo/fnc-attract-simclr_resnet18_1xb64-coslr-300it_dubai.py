@@ -1,0 +1,13 @@
+# FNC, attraction (Huynh et al., WACV 2022) on the SimCLR demo: each
+# anchor's negative most similar to its support set (score >= 0.7) becomes
+# an extra positive. Same data, schedule and temperature as the baseline.
+_base_ = './simclr_resnet18_1xb64-coslr-300it_dubai.py'
+
+model = dict(
+    type='FALSESimCLR',
+    fncc=dict(
+        type='FNCLoss',
+        mode='attract',
+        num_candidates=1,
+        similarity_threshold=0.7))
+custom_hooks = [dict(type='FNSPrecisionHook', interval=10)]
