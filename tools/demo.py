@@ -245,12 +245,14 @@ def figure_tile(scene: DemoScene) -> Tuple[str, str, Optional[Region]]:
     of them shown (None: all of it)."""
     if scene.folder_args:
         data_root = osp.join(ROOT, scene.work_dir, 'data')
-        stem = scene.figure_tile or sorted(
-            osp.splitext(name)[0] for name in os.listdir(
-                osp.join(data_root, 'img_dir', 'test_tiles')))[0]
-        return tuple(
-            osp.join(data_root, kind, 'test_tiles', stem + '.tif')
-            for kind in ('img_dir', 'ann_dir')) + (None, )
+        images = sorted(glob.glob(osp.join(data_root, 'img_dir',
+                                           'test_tiles', '*')))
+        stem = scene.figure_tile or osp.splitext(osp.basename(images[0]))[0]
+        image, = [p for p in images
+                  if osp.splitext(osp.basename(p))[0] == stem]
+        name = osp.basename(image)
+        return (image, osp.join(data_root, 'ann_dir', 'test_tiles', name),
+                None)
     return (osp.join(ROOT, scene.image), osp.join(ROOT, scene.label),
             scene.test_region)
 
@@ -319,12 +321,17 @@ def prediction_figure(scene: DemoScene, spec, seed: int) -> str:
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     height, width = label.shape[:2]
-    wide = width > height  # panels stacked in a column when wide
-    rows, cols = (len(panels), 1) if wide else (1, len(panels))
-    size = ((8, len(panels) * (8 * height / width + 0.4)) if wide else
-            (2.6 * len(panels), 4))
-    fig, axes = plt.subplots(rows, cols, figsize=size)
-    for ax, (title, panel) in zip(axes, panels):
+    # A strip much wider than tall: one panel per row; else up to 4 a row.
+    cols = 1 if width > 2 * height else min(4, len(panels))
+    rows = -(-len(panels) // cols)
+    panel_width = 8 if cols == 1 else 2.6
+    fig, axes = plt.subplots(
+        rows, cols, squeeze=False,
+        figsize=(panel_width * cols,
+                 rows * (panel_width * height / width + 0.4) + 0.6))
+    for ax in axes.flat[len(panels):]:
+        ax.axis('off')
+    for ax, (title, panel) in zip(axes.flat, panels):
         ax.imshow(panel, interpolation='nearest')
         ax.set_title(title, fontsize=8)
         ax.axis('off')
