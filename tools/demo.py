@@ -103,14 +103,14 @@ class DemoScene:
             of ``img_dir/test_tiles``); default: the first.
     """
     image: str
-    label: str
+    label: Optional[str]
     classes: str
     spec: str
     work_dir: str
     patch: int
-    train_region: Region
+    train_region: Optional[Region]
     fraction: float
-    test_region: Region
+    test_region: Optional[Region]
     test_patches: bool = False
     val_region: Optional[Region] = None
     rgb_bands: Tuple[int, int, int] = (1, 2, 3)
@@ -245,12 +245,14 @@ def figure_tile(scene: DemoScene) -> Tuple[str, str, Optional[Region]]:
     of them shown (None: all of it)."""
     if scene.folder_args:
         data_root = osp.join(ROOT, scene.work_dir, 'data')
-        images = sorted(glob.glob(osp.join(data_root, 'img_dir',
-                                           'test_tiles', '*')))
-        stem = scene.figure_tile or osp.splitext(osp.basename(images[0]))[0]
-        image, = [p for p in images
-                  if osp.splitext(osp.basename(p))[0] == stem]
-        name = osp.basename(image)
+        folder = osp.join(data_root, 'img_dir', 'test_tiles')
+        images = sorted(glob.glob(osp.join(folder, '*')))
+        stems = [osp.splitext(osp.basename(p))[0] for p in images]
+        stem = scene.figure_tile or (stems[0] if stems else None)
+        if stem not in stems:
+            raise FileNotFoundError(f'{folder}: no test tile {stem}')
+        name = osp.basename(images[stems.index(stem)])
+        image = osp.join(folder, name)
         return (image, osp.join(data_root, 'ann_dir', 'test_tiles', name),
                 None)
     return (osp.join(ROOT, scene.image), osp.join(ROOT, scene.label),
@@ -258,8 +260,9 @@ def figure_tile(scene: DemoScene) -> Tuple[str, str, Optional[Region]]:
 
 
 def test_region_raster(scene: DemoScene) -> str:
-    """The region of the prediction figure as its own georeferenced
-    GeoTIFF (the converter's whole tile where there is one)."""
+    """The raster the prediction figure predicts: the test tile of a folder
+    scene, else the test region as its own georeferenced GeoTIFF (the
+    converter's whole tile where there is one)."""
     image, _, region = figure_tile(scene)
     if region is None:
         return image

@@ -1,9 +1,9 @@
 # The demo benchmark (make demo): SimCLR, FALSE-SimCLR (both selections), its
 # control without calibration and a random-init encoder, 3 seeds, on the
 # multi-class Dubai scene (5 classes; data/demo/README.md): a linear probe
-# of the frozen encoder trained on 5% of the training areas' patches, tested on the
-# whole held-out test area (Tile 1, 9 parts) by sliding window. The recipe
-# was chosen on the validation area, Tile 2 (docs/benchmark.md):
+# of the frozen encoder trained on 5% of the training areas' patches, tested
+# on the whole held-out test area (Tile 1, 9 parts) by 64 px windows. The
+# recipe was chosen on the validation area, Tile 2 (docs/benchmark.md):
 #   python tools/benchmark.py configs/demo/benchmark_dubai.py \
 #       --work-dir work_dirs/demo_dubai_val --test-cfg-options \
 #       test_dataloader.dataset.data_prefix.img_path=img_dir/val_tiles \
@@ -18,7 +18,8 @@ pretrain = [
     # FALSE against SimCLR, and against its own code path without the
     # calibration (the pair that isolates what FALSE adds).
     dict(name='FALSE-SimCLR',
-         config='configs/demo/false-simclr_resnet18_1xb64-coslr-300it_dubai.py',
+         config='configs/demo/'
+         'false-simclr_resnet18_1xb64-coslr-300it_dubai.py',
          baseline=['SimCLR', 'FALSE-SimCLR no calibration']),
     dict(name='FALSE-SimCLR per-anchor',
          config='configs/demo/'

@@ -12,10 +12,12 @@ pretrain = [
     dict(name='SimCLR',
          config='configs/demo/simclr_resnet18_1xb64-coslr-300it_dubai.py'),
     dict(name='FALSE-SimCLR',
-         config='configs/demo/false-simclr_resnet18_1xb64-coslr-300it_dubai.py',
+         config='configs/demo/'
+         'false-simclr_resnet18_1xb64-coslr-300it_dubai.py',
          baseline='SimCLR'),
     dict(name='FNC eliminate',
-         config='configs/demo/fnc-elim-simclr_resnet18_1xb64-coslr-300it_dubai.py',
+         config='configs/demo/'
+         'fnc-elim-simclr_resnet18_1xb64-coslr-300it_dubai.py',
          baseline='SimCLR'),
     dict(name='FNC attract',
          config='configs/demo/'

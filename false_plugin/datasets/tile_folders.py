@@ -16,6 +16,7 @@ import os
 import os.path as osp
 import re
 import warnings
+from collections import defaultdict
 from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
@@ -25,7 +26,8 @@ from rasterio.errors import NotGeoreferencedWarning, RasterioError
 from .color_labels import Color, rgb_to_index
 from .label_values import LabelMap, to_indices
 from .patching import (IGNORE_CAUSES, ConversionSummary, TileConverter,
-                       geotiff_writer, ignore_causes, png_writer)
+                       geotiff_writer, ignore_causes, in_memory_tile,
+                       png_writer)
 from .raster_io import RasterReadError, read_raster
 
 IGNORE_INDEX = 255
@@ -78,7 +80,11 @@ def parse_colors(items: Sequence[str]) -> Dict[str, Color]:
         except ValueError as err:
             raise ValueError(f'"{item}" is not [NAME=]R,G,B with integers '
                              '0-255') from err
-        colors[name if sep else str(rgb)] = rgb
+        name = name if sep else str(rgb)
+        if not name or name in colors:
+            raise ValueError(f'"{item}": the colour name is '
+                             f'{"empty" if not name else "given twice"}')
+        colors[name] = rgb
     return colors
 
 
@@ -137,11 +143,15 @@ def find_tile_pairs(root: str, image_glob: str,
         raise FileNotFoundError(
             f'{root}: {len(missing)} image(s) without a mask: ' +
             ', '.join(missing[:10]) + (' ...' if len(missing) > 10 else ''))
-    names = [p.name for p in pairs]
-    repeated = sorted({n for n in names if names.count(n) > 1})
+    by_name = defaultdict(list)
+    for pair in pairs:
+        by_name[pair.name].append(pair.image)
+    repeated = {n: images for n, images in by_name.items() if len(images) > 1}
     if repeated:
-        raise ValueError(f'{root}: several images give the patch names '
-                         f'{repeated}')
+        raise ValueError(
+            f'{root}: images that give the same patch names: ' + '; '.join(
+                f'{", ".join(images)} -> {name}'
+                for name, images in sorted(repeated.items())))
     return pairs
 
 
@@ -218,7 +228,9 @@ def record_split_assignment(out_dir: str, assignment: Dict[str, dict]) -> str:
 
     Another assignment would leave the patches of the old one in place (a
     tile moved from val to train would sit in both, a test tile could leak
-    into training), so it is refused before anything is written.
+    into training), so it is refused before anything is written, once a
+    tile has been converted (a first run that stopped before any tile
+    finished may be re-run with other splits).
 
     Args:
         out_dir (str): The dataset root (created if need be).
@@ -241,13 +253,15 @@ def record_split_assignment(out_dir: str, assignment: Dict[str, dict]) -> str:
         except ValueError as err:
             raise ValueError(f'{path}: not a split record ({err}); convert '
                              'into a new folder') from err
-        if old != new:
+        converted = osp.isdir(osp.join(out_dir, '.done'))
+        if old != new and converted:
             raise ValueError(
                 f'{path}: this folder was converted with the splits '
                 f'{describe_assignment(old)}, not {describe_assignment(new)}'
                 '; its patches would stay where they are, and a tile could '
                 'sit in two splits: convert into a new folder')
-        return path
+        if old == new:
+            return path
     os.makedirs(out_dir, exist_ok=True)
     with open(path + '.part', 'w', encoding='utf-8') as f:
         json.dump(new, f, indent=1)
@@ -314,6 +328,9 @@ class TileFolderConverter:
                  image_format: str = 'tif') -> None:
         if palette is None and ignore_colors:
             raise ValueError('ignore colours need colour masks (a palette)')
+        if palette is not None and label_map is not None:
+            raise ValueError('a label map is for value masks; colour masks '
+                             'take their classes from the palette')
         if image_format not in ('tif', 'png'):
             raise ValueError(f"image_format must be 'tif' or 'png', got "
                              f'{image_format!r}')
@@ -364,7 +381,9 @@ class TileFolderConverter:
             converter = TileConverter(
                 self.out_dir, patch, stride, suffix, write_image,
                 ann_suffix=suffix, write_label=write_label,
-                min_valid=self.min_valid, options=options,
+                # A whole (test) tile is kept whatever its labelled share.
+                min_valid=self.min_valid if patch is not None else 0.0,
+                options=options,
                 causes=self.causes)
             with warnings.catch_warnings():  # JPEG, PNG: no georeference
                 warnings.simplefilter('ignore', NotGeoreferencedWarning)
@@ -447,14 +466,7 @@ class TileFolderConverter:
             standard = np.where(
                 (cause > 0) & (standard == IGNORE_VALUE_CAUSE), cause,
                 standard)
-        height, width = label.shape
-
-        def read(window):
-            col, row, w, h = window
-            cut = (slice(row, row + h), slice(col, col + w))
-            return image[cut], label[cut], standard[cut]
-
-        return width, height, read
+        return in_memory_tile(image, label, standard, mask_path)
 
     def _from_colors(self, raw: np.ndarray,
                      path: str) -> Tuple[np.ndarray, np.ndarray]:

@@ -277,6 +277,27 @@ def test_whole_split_one_file_per_tile(dubai, tmp_path):
                                'colour black': 18 * len(pairs)}
 
 
+def test_a_mostly_unlabelled_whole_tile_is_kept(tmp_path):
+    """min_valid drops patches, never a whole (test) tile."""
+    root = tmp_path / 'src'
+    (root / 'Tile 1/images').mkdir(parents=True)
+    (root / 'Tile 1/masks').mkdir()
+    cv2.imwrite(str(root / 'Tile 1/images/image_part_001.jpg'),
+                np.full((45, 70, 3), 90, np.uint8))
+    mask = np.full((45, 70), 255, np.uint8)  # 255: ignored
+    mask[:5, :10] = 1  # 1.6% labelled
+    cv2.imwrite(str(root / 'Tile 1/masks/image_part_001.png'), mask)
+    out = tmp_path / 'out'
+    converter = TileFolderConverter(str(root), str(out), 2, min_valid=0.5)
+    summary = converter.convert('test_tiles', _pairs(root), None, None,
+                                log=None)
+    assert summary.patches == {'written': 1}
+    assert summary.class_pixels == {1: 50}
+    assert converter.convert('train', _pairs(root), 32, 32,
+                             log=None).patches == {
+        'under 50% labelled pixels': 2}
+
+
 def test_binary_png_value_mask_with_label_map(tmp_path):
     root = tmp_path / 'src'
     (root / 'Tile 1/images').mkdir(parents=True)
@@ -486,6 +507,7 @@ def test_another_split_assignment_is_refused(tmp_path, splits, patch, new):
     out = tmp_path / 'out'
     path = record_split_assignment(str(out), split_assignment(
         {'train': ['1', '2'], 'val': ['3']}, 32))
+    (out / '.done').mkdir()  # a tile was converted
     before = open(path).read()
     with pytest.raises(ValueError) as err:
         record_split_assignment(str(out), split_assignment(splits, patch))
@@ -495,4 +517,15 @@ def test_another_split_assignment_is_refused(tmp_path, splits, patch, new):
         f'stride 32), not {new}; its patches would stay where they are, and '
         'a tile could sit in two splits: convert into a new folder')
     assert open(path).read() == before
-    assert os.listdir(out) == ['tile_splits.json']
+    assert sorted(os.listdir(out)) == ['.done', 'tile_splits.json']
+
+
+def test_a_record_without_converted_tiles_is_replaced(tmp_path):
+    """A first run that stopped before any tile finished (a data error)
+    may be re-run with other splits: nothing of the old ones was written."""
+    out = tmp_path / 'out'
+    record_split_assignment(str(out), split_assignment({'train': ['1']}, 32))
+    new = split_assignment({'train': ['1'], 'val': ['2']}, 16)
+    path = record_split_assignment(str(out), new)
+    with open(path) as f:
+        assert json.load(f) == json.loads(json.dumps(new))

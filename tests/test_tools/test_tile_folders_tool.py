@@ -20,10 +20,11 @@ from rasterio.errors import NotGeoreferencedWarning
 from false_plugin.datasets import read_raster
 
 TOOL = 'tools/dataset_converters/tile_folders.py'
-COLOUR_ARGS = ['--images', 'Tile */images/*.jpg', '--mask-from',
-               'images/=masks/', '.jpg=.png', '--group', r'^Tile (\d+)/',
-               '--mask-colors', '--ignore-colors', 'unlabeled=155,155,155',
-               'black=0,0,0']
+LAYOUT_ARGS = ['--images', 'Tile */images/*.jpg', '--mask-from',
+               'images/=masks/', '.jpg=.png', '--group', r'^Tile (\d+)/']
+COLOUR_ARGS = LAYOUT_ARGS + [
+    '--mask-colors', '--ignore-colors', 'unlabeled=155,155,155',
+    'black=0,0,0']
 SPLITS = ['--split', 'train=1', '--split', 'val=2', '--split',
           'test_tiles=3', '--whole', 'test_tiles']
 #: The splits of :data:`SPLITS` with 32 px patches, as the tool reports them.
@@ -302,10 +303,10 @@ def test_value_column_and_label_map_is_an_error(tmp_path):
     table.write_text('\n'.join([lines[0] + ',value'] + [
         f'{line},{10 * i}' for i, line in enumerate(lines[1:], 1)]) + '\n')
     write_dubai_tiles(src, {1: 1})
-    with pytest.raises(AssertionError) as err:
-        run_repo_tool(_args(src, tmp_path / 'out', table, '--split',
-                            'train=1', '--patch-size', '32', '--label-map',
-                            '0=0'))
+    with pytest.raises(AssertionError) as err:  # value masks: no colours
+        run_repo_tool([TOOL, str(src), str(tmp_path / 'out'), *LAYOUT_ARGS,
+                       '--class-table', str(table), '--split', 'train=1',
+                       '--patch-size', '32', '--label-map', '0=0'])
     assert (f'error: {table} has a value column: give the label map there '
             'or with --label-map, not both') in str(err.value)
     assert 'Traceback' not in str(err.value)

@@ -144,7 +144,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
             args.src, args.out_dir, len(table.classes),
             palette=table.palette if args.mask_colors else None,
             ignore_colors=parse_colors(args.ignore_colors),
-            label_map=label_map, unmapped=args.unmapped,
+            label_map=None if args.mask_colors else label_map,
+            unmapped=args.unmapped,
             min_valid=args.min_valid, image_format=args.format)
         assignment = split_assignment(splits, args.patch_size, args.stride,
                                       args.whole)
