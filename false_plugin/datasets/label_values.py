@@ -40,6 +40,31 @@ def parse_label_map(items: Iterable[str]) -> Dict[int, int]:
     return check_label_map(label_map)
 
 
+def resolve_label_map(items: Optional[Iterable[str]],
+                      table_map: Optional[LabelMap],
+                      table_path: str) -> Optional[Dict[int, int]]:
+    """The label map of a conversion: ``--label-map`` items or the class
+    table's ``value`` column, never both.
+
+    Args:
+        items (Iterable[str], optional): ``RAW=INDEX`` items.
+        table_map (LabelMap, optional): The table's map
+            (:attr:`~.class_table.ClassTable.label_map`).
+        table_path (str): The class table, for the error message.
+
+    Returns:
+        dict | None: The map; None when neither gives one.
+
+    Raises:
+        ValueError: If both give one, or an item is malformed.
+    """
+    if items and table_map is not None:
+        raise ValueError(f'{table_path} has a value column: give the label '
+                         'map there or with --label-map, not both')
+    return parse_label_map(items) if items else (
+        dict(table_map) if table_map is not None else None)
+
+
 def check_label_map(label_map: LabelMap, source: str = 'label map'
                     ) -> Dict[int, int]:
     """Check that every index fits a uint8 label map (0..255).

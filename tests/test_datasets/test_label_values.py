@@ -106,3 +106,13 @@ def test_class_table_value_column(tmp_path):
     path.write_text('name,index,r,g,b,value\ntree,0,0,100,0,\n')
     with pytest.raises(ValueError, match='line 2: no raw value'):
         read_class_table(str(path))
+
+
+def test_resolve_label_map_from_items_or_table_never_both():
+    from false_plugin.datasets.label_values import resolve_label_map
+    assert resolve_label_map(['0=0', '255=1'], None, 't.csv') == {0: 0,
+                                                                 255: 1}
+    assert resolve_label_map(None, {10: 0, 20: 1}, 't.csv') == {10: 0, 20: 1}
+    assert resolve_label_map(None, None, 't.csv') is None
+    with pytest.raises(ValueError, match='t.csv has a value column'):
+        resolve_label_map(['0=0'], {10: 0}, 't.csv')

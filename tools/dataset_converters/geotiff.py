@@ -42,7 +42,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
 from false_plugin.datasets import read_raster  # noqa: E402
 from false_plugin.datasets.class_table import read_class_table  # noqa: E402
 from false_plugin.datasets.label_values import (  # noqa: E402
-    describe_values, parse_label_map, raster_value_counts, to_indices,
+    describe_values, raster_value_counts, resolve_label_map, to_indices,
     unmapped_message, unmapped_values)
 from false_plugin.datasets.patching import (  # noqa: E402
     TileConverter, geotiff_writer, ignore_causes)
@@ -84,13 +84,12 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 def label_map_and_classes(args: argparse.Namespace):
     """The label map (or None) and the class names (or None)."""
     table = read_class_table(args.class_table) if args.class_table else None
-    label_map = parse_label_map(args.label_map) if args.label_map else None
-    if table is not None and table.label_map is not None:
-        if label_map is not None:
-            raise SystemExit(f'{args.class_table} has a value column: give '
-                             'the label map there or with --label-map, not '
-                             'both')
-        label_map = table.label_map
+    try:
+        label_map = resolve_label_map(args.label_map,
+                                      table.label_map if table else None,
+                                      args.class_table)
+    except ValueError as err:
+        raise SystemExit(str(err))
     return label_map, table.classes if table else None
 
 

@@ -123,19 +123,15 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 def main(argv: Optional[Sequence[str]] = None) -> None:
     args = parse_args(argv)
     from false_plugin.datasets import RasterReadError, read_class_table
-    from false_plugin.datasets.label_values import parse_label_map
+    from false_plugin.datasets.label_values import resolve_label_map
     from false_plugin.datasets.tile_folders import (
         TileFolderConverter, assign_splits, find_tile_pairs, parse_colors,
         parse_substitutions, record_split_assignment, split_assignment)
     splits = args.splits
     try:
         table = read_class_table(args.class_table)
-        if args.label_map and table.label_map is not None:
-            raise ValueError(f'{args.class_table} has a value column: give '
-                             'the label map there or with --label-map, not '
-                             'both')
-        label_map = (parse_label_map(args.label_map) if args.label_map else
-                     table.label_map)
+        label_map = resolve_label_map(args.label_map, table.label_map,
+                                      args.class_table)
         pairs = find_tile_pairs(args.src, args.images,
                                 parse_substitutions(args.mask_from),
                                 args.group)
