@@ -11,7 +11,7 @@ Scenes (``data/demo/README.md`` says where they come from):
   3-6 are the training areas (pretraining without labels, 64 px patches, 5%
   of them labelled), Tile 2 the validation area (on which the recipe was
   chosen), Tile 1 the held-out test area, its 9 parts evaluated whole by
-  sliding window. Cut by the general folder converter
+  64 px windows. Cut by the general folder converter
   (``tools/dataset_converters/tile_folders.py``). Written to
   ``work_dirs/demo_dubai/``.
 - ``yell``: NEON aerial RGB of Yellowstone at
@@ -41,8 +41,9 @@ see which verdicts survive another rounding:
 2. The benchmark spec (``configs/demo/benchmark_<scene>.py``): SimCLR,
    FALSE-SimCLR (official and per-anchor selection), FALSE-SimCLR without
    calibration (the control, on the Dubai scene) and a random-init
-   encoder; pretraining, backbone extraction, frozen-encoder DeepLabV3+
-   fine-tuning and test, for each seed; ``results.md`` and the plots.
+   encoder; pretraining, backbone extraction, fine-tuning on the frozen
+   encoder (DeepLabV3+; on the Dubai scene a linear probe) and test, for
+   each seed; ``results.md`` and the plots.
 3. ``predictions.png``: the test region in true colour, its labels and each
    method's prediction (first seed) of the whole region (on the Dubai
    scene: of one test tile), by sliding windows as ``tools/predict.py``
