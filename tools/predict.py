@@ -21,11 +21,9 @@ import argparse
 import os.path as osp
 import sys
 
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-import false_plugin  # noqa: E402,F401  (upstream fixes, registers parts)
-from false_plugin.inference import ScenePredictor, predict_scene  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -43,10 +41,22 @@ def parse_args() -> argparse.Namespace:
                         help='also write per-class probabilities')
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
-    return parser.parse_args()
+    args = parser.parse_args()
+    # Checked before the model loads: usage errors come at once.
+    for name in ('window', 'batch_size'):
+        if getattr(args, name) < 1:
+            parser.error(f'--{name.replace("_", "-")} must be at least 1, '
+                         f'got {getattr(args, name)}')
+    if not 0 <= args.overlap < args.window:
+        parser.error(f'--overlap must be in [0, --window) = [0, '
+                     f'{args.window}), got {args.overlap}')
+    for name in ('config', 'checkpoint', 'image'):
+        if not osp.isfile(getattr(args, name)):
+            parser.error(f'{name} {getattr(args, name)}: no such file')
+    return args
 
 
-def loader_settings(cfg: Config) -> dict:
+def loader_settings(cfg) -> dict:
     """``bands`` and ``nodata_value`` of the test pipeline's loader."""
     pipeline = cfg.get('test_dataloader', {}).get('dataset', {}).get(
         'pipeline', [])
@@ -58,8 +68,13 @@ def loader_settings(cfg: Config) -> dict:
 
 
 def main() -> None:
-    from mmseg.apis import init_model
     args = parse_args()
+    # The stack after the arguments: --help and usage errors come at once.
+    from mmengine.config import Config
+    from mmseg.apis import init_model
+
+    import false_plugin  # noqa: F401  (upstream fixes, registers parts)
+    from false_plugin.inference import ScenePredictor, predict_scene
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)

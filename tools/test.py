@@ -17,11 +17,7 @@ import json
 import os
 import os.path as osp
 
-from mmengine.config import Config, DictAction
-from mmengine.runner import Runner
-
-import false_plugin  # noqa: F401  (applies upstream fixes, registers parts)
-from false_plugin.engine.hooks import add_band_check
+from mmengine.config import DictAction
 
 
 def parse_args() -> argparse.Namespace:
@@ -56,6 +52,12 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
+    # The stack after the arguments: --help and usage errors come at once.
+    from mmengine.config import Config
+    from mmengine.runner import Runner
+
+    import false_plugin  # noqa: F401  (applies upstream fixes, registers parts)
+    from false_plugin.engine.hooks import add_band_check
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
