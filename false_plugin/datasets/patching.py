@@ -101,9 +101,11 @@ def ignore_causes(label: np.ndarray,
                   image_nodata: Optional[np.ndarray] = None,
                   label_nodata: Optional[np.ndarray] = None,
                   unmapped: Optional[np.ndarray] = None,
-                  ignore_index: int = 255) -> np.ndarray:
+                  ignore_index: int = 255,
+                  no_class: Sequence[np.ndarray] = ()) -> np.ndarray:
     """Per pixel, why it is ignored: 0 if it is not, else the position + 1
-    in :data:`IGNORE_CAUSES` of the first cause that applies.
+    in :data:`IGNORE_CAUSES` (then in ``no_class``) of the first cause that
+    applies.
 
     Args:
         label (np.ndarray): ``(H, W)`` class indices; ``ignore_index`` where
@@ -112,12 +114,19 @@ def ignore_causes(label: np.ndarray,
         image_nodata, label_nodata, unmapped (np.ndarray, optional): ``(H,
             W)`` bool masks of the other causes.
         ignore_index (int): Defaults to 255.
+        no_class (Sequence[np.ndarray]): ``(H, W)`` bool masks that tell
+            the "no class" pixels apart by source (each ignored colour of a
+            colour mask): code ``len(IGNORE_CAUSES) + 1 + j`` instead of
+            "ignore value"; nodata and unmapped still come first.
     """
     cause = np.zeros(label.shape, np.uint8)
-    cause[label == ignore_index] = 3
-    for code, mask in ((4, unmapped), (2, label_nodata), (1, image_nodata)):
+    cause[label == ignore_index] = IGNORE_CAUSES.index('ignore value') + 1
+    for code, mask in enumerate(no_class, len(IGNORE_CAUSES) + 1):
+        cause[mask] = code
+    for name, mask in (('unmapped', unmapped), ('label nodata', label_nodata),
+                       ('image nodata', image_nodata)):
         if mask is not None:
-            cause[mask] = code
+            cause[mask] = IGNORE_CAUSES.index(name) + 1
     return cause
 
 

@@ -33,8 +33,6 @@ from .raster_io import RasterReadError, read_raster
 IGNORE_INDEX = 255
 #: The file, in the dataset root, recording which groups each split holds.
 SPLITS_RECORD = 'tile_splits.json'
-#: Cause code of a pixel whose label is the ignore value.
-IGNORE_VALUE_CAUSE = IGNORE_CAUSES.index('ignore value') + 1
 
 
 class TilePair(NamedTuple):
@@ -448,9 +446,9 @@ class TileFolderConverter:
                              'px patch')
         mask_nodata = None if mask_nodata is None or not mask_nodata.any(
         ) else mask_nodata
-        unmapped = None
+        unmapped, no_class = None, ()
         if self.palette is not None:
-            label, cause = self._from_colors(
+            label, no_class = self._from_colors(
                 expand_colormap(mask_path, raw), mask_path)
         else:
             if raw.shape[2] != 1:
@@ -460,18 +458,14 @@ class TileFolderConverter:
             label, unmapped = to_indices(
                 raw[..., 0], self.label_map, IGNORE_INDEX, self.num_classes,
                 mask_nodata, self.unmapped, mask_path)
-            cause = None
-        standard = ignore_causes(label, image_nodata, mask_nodata, unmapped)
-        if cause is not None:  # an ignored colour names its cause
-            standard = np.where(
-                (cause > 0) & (standard == IGNORE_VALUE_CAUSE), cause,
-                standard)
-        return in_memory_tile(image, label, standard, mask_path)
+        cause = ignore_causes(label, image_nodata, mask_nodata, unmapped,
+                              IGNORE_INDEX, no_class)
+        return in_memory_tile(image, label, cause, mask_path)
 
     def _from_colors(self, raw: np.ndarray,
-                     path: str) -> Tuple[np.ndarray, np.ndarray]:
-        """Class indices of an RGB colour mask and the cause codes of its
-        ignored colours (one code per colour, after the standard ones)."""
+                     path: str) -> Tuple[np.ndarray, List[np.ndarray]]:
+        """Class indices of an RGB colour mask and a mask of each ignored
+        colour (in :attr:`causes` order, after the standard ones)."""
         if raw.shape[2] == 4:  # RGBA: the alpha band is no class
             raw = raw[..., :3]
         if raw.shape[2] != 3 or raw.dtype != np.uint8:
@@ -479,8 +473,5 @@ class TileFolderConverter:
                              f'{raw.shape[2]} band(s) of {raw.dtype}')
         label = rgb_to_index(raw, self.palette,
                              list(self.ignore_colors.values()), path)
-        cause = np.zeros(label.shape, np.uint8)
-        for code, rgb in enumerate(self.ignore_colors.values(),
-                                   len(IGNORE_CAUSES) + 1):
-            cause[(raw == rgb).all(axis=2)] = code
-        return label, cause
+        return label, [(raw == rgb).all(axis=2)
+                       for rgb in self.ignore_colors.values()]
