@@ -207,13 +207,18 @@ def over_classes(run: dict, classes: Optional[List[str]]) -> dict:
     Returns:
         dict: The metrics, the metric's own means also under
         ``mIoU_any`` and ``mF1_any``.
+
+    Raises:
+        KeyError: If the run lacks the score of a class of the set (RSSegMetric
+            reports every class; a run that does not was not tested on the
+            same classes).
     """
     out = dict(run)
     for key, prefix in CLASS_MEANS.items():
         if key not in run:
             continue
         out[OWN_MEAN[key]] = run[key]
-        if classes and all(prefix + c in run for c in classes):
+        if classes:
             out[key] = float(np.mean([run[prefix + c] for c in classes]))
     return out
 
