@@ -68,6 +68,26 @@ def run_repo_tool(args: Sequence[str],
     return proc
 
 
+def read_bands(path):
+    """A raster's ``(C, H, W)`` array (patches without georeference: no
+    warning)."""
+    import warnings
+
+    import rasterio
+    from rasterio.errors import NotGeoreferencedWarning
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', NotGeoreferencedWarning)
+        with rasterio.open(path) as src:
+            return src.read()
+
+
+def read_manifest(out, split):
+    """The rows of a converter's ``manifest_<split>.csv``, as dicts."""
+    import csv
+    with open(os.path.join(out, f'manifest_{split}.csv'), newline='') as f:
+        return list(csv.DictReader(f))
+
+
 def write_tif(path, array, nodata=None, dtype=None) -> str:
     """Write ``(C, H, W)`` as a georeferenced GeoTIFF; returns the path."""
     import numpy as np

@@ -1,20 +1,16 @@
 """Folders of labelled tiles (the Dubai MBRSC layout) cut into a dataset:
 pairing, groups to splits, colour and value masks, ignore counts, PNG
 patches, unreadable images, resume and the record of the splits."""
-import csv
 import json
 import os
-import os.path as osp
 import re
-import warnings
 
 import cv2
 import numpy as np
 import pytest
 import rasterio
-from _support import (BLACK, DUBAI_COLORS, UNLABELED, write_dubai_tiles,
-                      write_tif)
-from rasterio.errors import NotGeoreferencedWarning
+from _support import (BLACK, DUBAI_COLORS, UNLABELED, read_bands,
+                      read_manifest, write_dubai_tiles, write_tif)
 
 from false_plugin.datasets import RasterReadError, read_raster
 from false_plugin.datasets.tile_folders import (TileFolderConverter,
@@ -34,18 +30,6 @@ IGNORE = {'unlabeled': DUBAI_COLORS[UNLABELED], 'black': DUBAI_COLORS[BLACK]}
 def _index_map(codes):
     """The class indices a colour-code map must give (255: no class)."""
     return np.where(codes >= UNLABELED, 255, codes).astype(np.uint8)
-
-
-def _read(path):
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore', NotGeoreferencedWarning)
-        with rasterio.open(path) as src:
-            return src.read()
-
-
-def _manifest(out, split):
-    with open(osp.join(out, f'manifest_{split}.csv'), newline='') as f:
-        return list(csv.DictReader(f))
 
 
 def _window(row):
@@ -156,7 +140,7 @@ def test_a_group_matching_no_tile_is_an_error(dubai):
 def test_expand_colormap_of_a_paletted_mask(dubai):
     root, codes = dubai
     path = str(root / 'Tile 2/masks/image_part_001.png')
-    raw = _read(path).transpose(1, 2, 0)
+    raw = read_bands(path).transpose(1, 2, 0)
     assert raw.shape[2] == 1  # one band, a colour table
     rgb = expand_colormap(path, raw)
     np.testing.assert_array_equal(
@@ -173,18 +157,18 @@ def test_colours_to_class_indices(dubai, tmp_path):
     out = tmp_path / 'out'
     pairs = _pairs(root)
     _colour_converter(root, out).convert('train', pairs, 32, 32, log=None)
-    rows = _manifest(out, 'train')
+    rows = read_manifest(out, 'train')
     assert {r['source'] for r in rows} == set(codes)
     assert len(rows) == 2 * len(codes)
     for row in rows:
         window = _window(row)
-        label = _read(out / 'ann_dir/train' / f'{row["patch"]}.tif')
+        label = read_bands(out / 'ann_dir/train' / f'{row["patch"]}.tif')
         assert label.dtype == np.uint8 and label.shape == (1, 32, 32)
         np.testing.assert_array_equal(
             label[0], _cut(_index_map(codes[row['source']]), window))
-        image = _read(out / 'img_dir/train' / f'{row["patch"]}.tif')
+        image = read_bands(out / 'img_dir/train' / f'{row["patch"]}.tif')
         np.testing.assert_array_equal(
-            image, _cut(_read(root / row['source']), window))
+            image, _cut(read_bands(root / row['source']), window))
 
 
 def test_windows_of_a_70x45_tile_are_the_full_ones(dubai, tmp_path):
@@ -193,7 +177,7 @@ def test_windows_of_a_70x45_tile_are_the_full_ones(dubai, tmp_path):
     tile = [p for p in _pairs(root) if p.group == '3']
     summary = _colour_converter(root, out).convert('train', tile, 32, 32,
                                                    log=None)
-    assert [(r['patch'], _window(r)) for r in _manifest(out, 'train')] == [
+    assert [(r['patch'], _window(r)) for r in read_manifest(out, 'train')] == [
         ('Tile_3_images_image_part_001_0_0', (0, 0, 32, 32)),
         ('Tile_3_images_image_part_001_0_32', (32, 0, 32, 32))]
     assert sorted(os.listdir(out / 'img_dir/train')) == [
@@ -219,7 +203,7 @@ def test_ignored_colours_counted_by_name(dubai, tmp_path):
     summary = _colour_converter(root, out).convert('train', pairs, 32, 32,
                                                    log=None)
     written = np.stack([_cut(codes[r['source']], _window(r))
-                        for r in _manifest(out, 'train')])
+                        for r in read_manifest(out, 'train')])
     # Planted: 12 Unlabeled and 10 black pixels in each tile's patches; the
     # blocks in the strips no patch covers are not counted.
     assert (written == UNLABELED).sum() == 12 * len(codes)
@@ -229,9 +213,10 @@ def test_ignored_colours_counted_by_name(dubai, tmp_path):
     assert summary.class_pixels == {
         i: int((written == i).sum()) for i in range(5)}
     assert 'colour unlabeled 48 (' in summary.format('train')
-    label = _read(out / 'ann_dir/train/Tile_2_images_image_part_001_0_0.tif')
+    ann_dir = out / 'ann_dir/train'
+    label = read_bands(ann_dir / 'Tile_2_images_image_part_001_0_0.tif')
     assert (label[0, 2:5, 3:7] == 255).all()  # the paletted mask's too
-    label = _read(out / 'ann_dir/train/Tile_2_images_image_part_001_0_32.tif')
+    label = read_bands(ann_dir / 'Tile_2_images_image_part_001_0_32.tif')
     assert (label[0, 10:12, 8:13] == 255).all()  # black at columns 40-44
 
 
@@ -265,12 +250,12 @@ def test_whole_split_one_file_per_tile(dubai, tmp_path):
     assert sorted(os.listdir(out / 'img_dir/test_tiles')) == sorted(
         f'{p.name}.tif' for p in pairs)
     for pair in pairs:
-        image = _read(out / 'img_dir/test_tiles' / f'{pair.name}.tif')
-        np.testing.assert_array_equal(image, _read(root / pair.image))
-        label = _read(out / 'ann_dir/test_tiles' / f'{pair.name}.tif')
+        image = read_bands(out / 'img_dir/test_tiles' / f'{pair.name}.tif')
+        np.testing.assert_array_equal(image, read_bands(root / pair.image))
+        label = read_bands(out / 'ann_dir/test_tiles' / f'{pair.name}.tif')
         assert label.shape == (1, 45, 70)
         np.testing.assert_array_equal(label[0], _index_map(codes[pair.image]))
-    assert [_window(r) for r in _manifest(out, 'test_tiles')] == [
+    assert [_window(r) for r in read_manifest(out, 'test_tiles')] == [
         (0, 0, 70, 45)] * len(pairs)
     # Whole tiles count every planted pixel, the strips' too.
     assert summary.ignored == {'colour unlabeled': 22 * len(pairs),
@@ -311,8 +296,8 @@ def test_binary_png_value_mask_with_label_map(tmp_path):
     converter = TileFolderConverter(str(root), str(out), 2,
                                     label_map={0: 0, 255: 1})
     summary = converter.convert('train', _pairs(root), 32, 32, log=None)
-    for row in _manifest(out, 'train'):
-        label = _read(out / 'ann_dir/train' / f'{row["patch"]}.tif')
+    for row in read_manifest(out, 'train'):
+        label = read_bands(out / 'ann_dir/train' / f'{row["patch"]}.tif')
         np.testing.assert_array_equal(label[0],
                                       _cut(mask // 255, _window(row)))
     assert summary.class_pixels == {0: 2048 - 15 * 40, 1: 15 * 40}
@@ -370,7 +355,7 @@ def test_rerun_skips_finished_tiles_and_lists_them_all(dubai, tmp_path):
     assert summary.patches == {'already done': 2, 'written': 2}
     assert summary.ignored == {'colour unlabeled': 24, 'colour black': 20}
     assert os.stat(first_patch).st_mtime_ns == written  # not rewritten
-    assert [r['patch'] for r in _manifest(out, 'train')] == [
+    assert [r['patch'] for r in read_manifest(out, 'train')] == [
         f'Tile_1_images_image_part_00{part}_0_{col}'
         for part in (1, 2) for col in (0, 32)]
 
@@ -391,8 +376,8 @@ def test_rerun_with_other_ignore_colours_is_an_error(dubai, tmp_path):
 def _same_patches(png_out, tif_out, split):
     """Every patch of ``png_out`` is a PNG with the pixels (and dtype) of
     the GeoTIFF of the same name in ``tif_out``; returns their number."""
-    rows = _manifest(png_out, split)
-    assert rows == _manifest(tif_out, split) and rows
+    rows = read_manifest(png_out, split)
+    assert rows == read_manifest(tif_out, split) and rows
     for kind in ('img_dir', 'ann_dir'):
         assert sorted(os.listdir(png_out / kind / split)) == sorted(
             f'{r["patch"]}.png' for r in rows)

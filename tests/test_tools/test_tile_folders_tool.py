@@ -1,21 +1,17 @@
 """``tools/dataset_converters/tile_folders.py`` run as a script on folders in
 the Dubai MBRSC layout: splits by tile, whole tiles, the summary, PNG
 patches, resume, the record of the splits, argument and file errors."""
-import csv
 import json
 import os
 import os.path as osp
 import re
 import shutil
-import warnings
 
 import cv2
 import numpy as np
 import pytest
-import rasterio
-from _support import (DUBAI_CLASS_TABLE, UNLABELED, run_repo_tool,
-                      write_dubai_tiles)
-from rasterio.errors import NotGeoreferencedWarning
+from _support import (DUBAI_CLASS_TABLE, UNLABELED, read_bands,
+                      read_manifest, run_repo_tool, write_dubai_tiles)
 
 from false_plugin.datasets import read_raster
 
@@ -36,18 +32,6 @@ SPLITS_DESCRIBED = ('train: groups 1 (32 px patches, stride 32); val: groups '
 NO_PLUGIN = ['-c', "import runpy, sys; sys.modules['false_plugin'] = None; "
              "sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], "
              "run_name='__main__')"]
-
-
-def _read(path):
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore', NotGeoreferencedWarning)
-        with rasterio.open(path) as src:
-            return src.read()
-
-
-def _manifest(out, split):
-    with open(osp.join(out, f'manifest_{split}.csv'), newline='') as f:
-        return list(csv.DictReader(f))
 
 
 def _summary(stdout, split):
@@ -94,7 +78,7 @@ def test_reports_tiles_splits_and_the_set_aside(converted):
 
 def test_val_patches_come_from_tile_2_only(converted):
     out = converted['out']
-    rows = _manifest(out, 'val')
+    rows = read_manifest(out, 'val')
     assert {r['source'] for r in rows} == {
         'Tile 2/images/image_part_001.jpg', 'Tile 2/images/image_part_002.jpg'}
     assert len(rows) == 4  # two 32 px patches in each 70 x 45 part
@@ -111,11 +95,11 @@ def test_val_patches_come_from_tile_2_only(converted):
 def test_label_patches_are_the_class_indices(converted):
     out, codes = converted['out'], converted['codes']
     for split in ('train', 'val'):
-        for row in _manifest(out, split):
+        for row in read_manifest(out, split):
             col, top = int(row['col']), int(row['row'])
             expected = codes[row['source']][top:top + 32, col:col + 32]
             expected = np.where(expected >= UNLABELED, 255, expected)
-            label = _read(osp.join(out, 'ann_dir', split,
+            label = read_bands(osp.join(out, 'ann_dir', split,
                                    f'{row["patch"]}.tif'))
             np.testing.assert_array_equal(label[0], expected)
 
@@ -141,8 +125,8 @@ def test_whole_split_is_one_file_per_tile(converted):
     assert sorted(os.listdir(osp.join(out, 'ann_dir', 'test_tiles'))) == names
     for part in (1, 2):
         name = f'Tile_3_images_image_part_00{part}.tif'
-        image = _read(osp.join(out, 'img_dir', 'test_tiles', name))
-        source = _read(src / f'Tile 3/images/image_part_00{part}.jpg')
+        image = read_bands(osp.join(out, 'img_dir', 'test_tiles', name))
+        source = read_bands(src / f'Tile 3/images/image_part_00{part}.jpg')
         assert image.shape == source.shape == (3, 45, 70)
         np.testing.assert_array_equal(image, source)
     assert 'test_tiles: 2 patches (2 written now' in converted['stdout']
@@ -160,7 +144,8 @@ def test_rerun_skips_finished_tiles(converted, tmp_path):
     assert ': converted' not in proc.stdout
     assert 'val: 4 patches (0 written now, 4 already done)' in proc.stdout
     for split in ('train', 'val', 'test_tiles'):
-        assert _manifest(out, split) == _manifest(converted['out'], split)
+        assert read_manifest(out, split) == read_manifest(converted['out'],
+                                                          split)
         assert _summary(proc.stdout, split).splitlines()[1:] == _summary(
             converted['stdout'], split).splitlines()[1:]
 
@@ -279,8 +264,8 @@ def test_png_format_patches_equal_the_tif_ones(converted, tmp_path):
                                *SPLITS, '--patch-size', '32', '--format',
                                'png'))
     for split in ('train', 'val', 'test_tiles'):
-        rows = _manifest(out, split)
-        assert rows == _manifest(converted['out'], split) and rows
+        rows = read_manifest(out, split)
+        assert rows == read_manifest(converted['out'], split) and rows
         for kind in ('img_dir', 'ann_dir'):
             assert sorted(os.listdir(out / kind / split)) == sorted(
                 f'{r["patch"]}.png' for r in rows)
