@@ -18,7 +18,7 @@ setup(
     long_description=open('README.md', encoding='utf-8').read(),
     long_description_content_type='text/markdown',
     license='Apache-2.0',
-    packages=find_packages(exclude=('tests', 'tests.*', 'tools', 'configs')),
+    packages=find_packages(exclude=('tests', 'tests.*', 'tools', 'tools.*', 'configs')),
     python_requires='>=3.10',
     install_requires=[
         'torch>=2.1',
