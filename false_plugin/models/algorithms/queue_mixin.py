@@ -93,7 +93,8 @@ class FALSEQueueMixin:
         labels = gather_labels(labels)
         self.queue_labels[ptr:ptr + labels.numel()] = labels
 
-    def _queue_fns_record(self, stats: Dict[str, Tensor], anchor_labels: Tensor,
+    def _queue_fns_record(self, stats: Dict[str, Tensor],
+                          anchor_labels: Tensor,
                           queue_labels: Tensor) -> Dict[str, float]:
         rows, cols = stats['pairs'].unbind(1)
         return fns_record(anchor_labels[rows], queue_labels[cols],

@@ -182,7 +182,8 @@ def test_deprecated_fncc_key_warns_once_and_overrides(name, monkeypatch):
                           selection='per_anchor')
     cfg['fncc'] = dict(confidence_weight=0.25)
     with DefaultScope.overwrite_default_scope('mmselfsup'):
-        with pytest.warns(FutureWarning, match="'model.fncc'.*'model.fn_loss'"):
+        with pytest.warns(FutureWarning,
+                          match="'model.fncc'.*'model.fn_loss'"):
             model = MODELS.build(cfg)
         loss_fn = model.head.loss
         assert (loss_fn.confidence_weight, loss_fn.positive_threshold,
