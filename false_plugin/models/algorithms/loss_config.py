@@ -2,7 +2,7 @@
 loss config is built."""
 from typing import Optional
 
-from false_plugin.deprecation import warn_deprecated
+from ...deprecation import warn_deprecated
 from ..heads import DEFAULT_TEMPERATURE
 
 #: The loss of a FALSE algorithm whose ``fn_loss`` names no ``type``.

@@ -8,7 +8,7 @@ from mmselfsup.models.heads import ContrastiveHead
 from mmselfsup.registry import MODELS
 from torch import Tensor
 
-from false_plugin.deprecation import warn_deprecated
+from ...deprecation import warn_deprecated
 
 #: The temperature of a head that names none: upstream ``ContrastiveHead``'s
 #: (0.1), so a FALSE model keeps its baseline's temperature exactly.
