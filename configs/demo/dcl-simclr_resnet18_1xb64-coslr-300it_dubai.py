@@ -6,4 +6,4 @@ _base_ = './simclr_resnet18_1xb64-coslr-300it_dubai.py'
 
 model = dict(
     type='FALSESimCLR',
-    fncc=dict(type='DebiasedContrastiveLoss', class_prior=0.1))
+    fn_loss=dict(type='DebiasedContrastiveLoss', class_prior=0.1))

@@ -6,4 +6,4 @@
 # single pair is calibrated, because their losses sum differently.
 _base_ = './false-simclr_resnet18_1xb64-coslr-300it_dubai.py'
 
-model = dict(fncc=dict(confidence_weight=0.0))
+model = dict(fn_loss=dict(confidence_weight=0.0))

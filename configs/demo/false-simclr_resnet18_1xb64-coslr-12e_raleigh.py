@@ -4,6 +4,6 @@ _base_ = './simclr_resnet18_1xb64-coslr-12e_raleigh.py'
 
 model = dict(
     type='FALSESimCLR',
-    fncc=dict(confidence_weight=1.0, positive_threshold=0.9,
-              selection='official'))
+    fn_loss=dict(confidence_weight=1.0, positive_threshold=0.9,
+                 selection='official'))
 custom_hooks = [dict(type='FNSPrecisionHook', interval=10)]

@@ -5,7 +5,7 @@ _base_ = './simclr_resnet18_1xb64-coslr-12e_yell.py'
 
 model = dict(
     type='FALSESimCLR',
-    fncc=dict(
+    fn_loss=dict(
         type='FNCLoss',
         mode='attract',
         num_candidates=1,

@@ -5,7 +5,7 @@ _base_ = './simclr_resnet18_1xb64-coslr-300it_dubai.py'
 
 model = dict(
     type='FALSESimCLR',
-    fncc=dict(
+    fn_loss=dict(
         type='FNCLoss',
         mode='eliminate',
         num_candidates=1,

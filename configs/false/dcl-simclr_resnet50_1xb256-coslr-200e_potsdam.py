@@ -6,4 +6,4 @@ _base_ = './simclr_resnet50_1xb256-coslr-200e_potsdam.py'
 
 model = dict(
     type='FALSESimCLR',
-    fncc=dict(type='DebiasedContrastiveLoss', class_prior=0.1))
+    fn_loss=dict(type='DebiasedContrastiveLoss', class_prior=0.1))

@@ -6,7 +6,7 @@ _base_ = './densecl_resnet50_1xb256-coslr-200e_potsdam.py'
 
 model = dict(
     type='FALSEDenseCL',
-    fncc=dict(
+    fn_loss=dict(
         type='FNCLoss',
         mode='attract',
         num_candidates=1,

@@ -5,7 +5,7 @@ _base_ = './simclr_resnet50_1xb256-coslr-200e_potsdam.py'
 
 model = dict(
     type='FALSESimCLR',
-    fncc=dict(
+    fn_loss=dict(
         type='FNCLoss',
         mode='attract',
         num_candidates=1,

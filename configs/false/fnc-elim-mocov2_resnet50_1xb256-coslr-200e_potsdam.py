@@ -6,7 +6,7 @@ _base_ = './mocov2_resnet50_1xb256-coslr-200e_potsdam.py'
 
 model = dict(
     type='FALSEMoCo',
-    fncc=dict(
+    fn_loss=dict(
         type='FNCLoss',
         mode='eliminate',
         num_candidates=1,

@@ -34,6 +34,23 @@ SUPPORT = 'support.'
 ALPHA, DETECT, POWER = 0.05, 1.0, 0.8
 #: FNS diagnostics shown first.
 FNS_FIRST = ('fns_precision', 'fns_chance')
+#: Prefix of the per-batch loss diagnostics in the log (``fn_num_picked``...;
+#: ``fn_single_*``, ``fn_dense_*`` for DenseCL).
+LOSS_DIAGNOSTICS = 'fn_'
+#: Their names in logs written before the rename, and the current names.
+OLD_DIAGNOSTICS = (('fnsd_num_calibrated', 'fn_num_picked'),
+                   ('fnsd_single_num_calibrated', 'fn_single_num_picked'),
+                   ('fnsd_dense_num_calibrated', 'fn_dense_num_picked'),
+                   ('fnsd_', 'fn_'))
+
+
+def current_name(key: str) -> str:
+    """The current name of a logged key (``fnsd_num_calibrated`` of an old
+    log is ``fn_num_picked``); other keys unchanged."""
+    for old, new in OLD_DIAGNOSTICS:
+        if key == old or (old.endswith('_') and key.startswith(old)):
+            return new + key[len(old):]
+    return key
 
 
 def read_scalars(run_dir: str) -> List[dict]:
@@ -65,16 +82,19 @@ def read_fns(run_dir: str) -> Dict[str, float]:
 
     Returns:
         dict: The last value of each ``fns_*`` scalar (running totals of
-        ``FNSPrecisionHook``) and the mean of each ``fnsd_*`` scalar
-        (per-batch diagnostics of the FALSE algorithms) over every logged
-        step of every (resumed) run; empty for a baseline.
+        ``FNSPrecisionHook``) and the mean of each ``fn_*`` scalar
+        (per-batch diagnostics of the loss of a FALSE algorithm) over every
+        logged step of every (resumed) run; empty for a baseline. Logs
+        written before the rename (``fnsd_*``, ``num_calibrated``) are read
+        under the current names (:func:`current_name`).
     """
     last, series = {}, defaultdict(list)
     for line in read_scalars(run_dir):
         for key, value in line.items():
+            key = current_name(key)
             if key.startswith('fns_'):
                 last[key] = float(value)
-            elif key.startswith('fnsd_'):
+            elif key.startswith(LOSS_DIAGNOSTICS):
                 series[key].append(float(value))
     return dict(last, **{k: float(np.mean(v)) for k, v in series.items()})
 
@@ -471,11 +491,12 @@ class BenchmarkReport:
         ] for name, runs in logged.items()]
         return [
             '## FNS diagnostics (pretraining logs)', '',
-            '`fns_precision`: share of the calibrated pairs whose two images '
+            '`fns_precision`: share of the picked pairs whose two images '
             'have the same dominant class, `fns_chance`: that share for '
-            'random pairs (last logged values, FNSPrecisionHook); `fnsd_*`: '
-            'per-batch diagnostics of the FALSE loss, mean over the logged '
-            'iterations.', '', *md_table(['method', *keys], rows), ''
+            'random pairs (last logged values, FNSPrecisionHook); `fn_*`: '
+            'per-batch diagnostics of the loss (FNCC, FNC or DCL), mean over '
+            'the logged iterations.', '', *md_table(['method', *keys], rows),
+            ''
         ]
 
     def method_stats(self, fraction: str, key: str) -> List[dict]:

@@ -3,5 +3,5 @@ _base_ = './simclr_resnet18_tiny.py'
 
 model = dict(
     type='FALSESimCLR',
-    fncc=dict(confidence_weight=1.0, positive_threshold=-1.0))
+    fn_loss=dict(confidence_weight=1.0, positive_threshold=-1.0))
 custom_hooks = [dict(type='FNSPrecisionHook')]

@@ -4,8 +4,8 @@ import math
 
 import pytest
 
-from false_plugin.benchmark.report import (BenchmarkReport, read_fns,
-                                           read_fns_curves)
+from false_plugin.benchmark.report import (BenchmarkReport, current_name,
+                                           read_fns, read_fns_curves)
 
 
 def _run(miou, iou_a):
@@ -202,6 +202,8 @@ def test_runs_without_support_fall_back_to_the_metric_means():
 
 
 def _false_logs(root):
+    # The first run logged the names of before the rename (fnsd_*,
+    # num_calibrated), the resumed one the current names.
     log = root / 'false' / '20260101_000000' / 'vis_data'
     log.mkdir(parents=True)
     (log / 'scalars.json').write_text(
@@ -213,7 +215,7 @@ def _false_logs(root):
     log2 = root / 'false' / '20260101_010000' / 'vis_data'
     log2.mkdir(parents=True)
     (log2 / 'scalars.json').write_text(
-        '{"fnsd_num_calibrated": 5.0, "fns_precision": 0.75, "iter": 3, '
+        '{"fn_num_picked": 5.0, "fns_precision": 0.75, "iter": 3, '
         '"step": 3}\n')
     return str(root / 'false')
 
@@ -225,11 +227,21 @@ def test_read_fns_curves(tmp_path):
     assert read_fns_curves(str(tmp_path / 'baseline')) == {}
 
 
+def test_old_log_keys_get_the_current_names():
+    assert [current_name(k) for k in (
+        'fnsd_num_calibrated', 'fnsd_gate_pass_rate',
+        'fnsd_single_num_calibrated', 'fnsd_dense_mean_gap',
+        'fn_num_picked', 'fns_precision', 'loss')] == [
+            'fn_num_picked', 'fn_gate_pass_rate', 'fn_single_num_picked',
+            'fn_dense_mean_gap', 'fn_num_picked', 'fns_precision', 'loss'
+    ]
+
+
 def test_read_fns_and_its_table(tmp_path):
     # The last value wins, the per-batch means cover both runs.
     fns = read_fns(_false_logs(tmp_path))
     assert fns == dict(fns_precision=0.75, fns_chance=0.3,
-                       fnsd_num_calibrated=3.0)
+                       fn_num_picked=3.0)
     assert read_fns(str(tmp_path / 'baseline')) == {}
 
     report = _report(fns={
@@ -237,7 +249,7 @@ def test_read_fns_and_its_table(tmp_path):
         'FALSE-SimCLR': {0: fns, 1: dict(fns, fns_precision=0.25)}
     })
     text = report.markdown().split('## FNS diagnostics')[1]
-    assert ('| method | fns_precision | fns_chance | fnsd_num_calibrated |'
+    assert ('| method | fns_precision | fns_chance | fn_num_picked |'
             in text)
     assert ('| FALSE-SimCLR | 0.50 ± 0.35 | 0.30 ± 0.00 | 3.00 ± 0.00 |'
             in text)

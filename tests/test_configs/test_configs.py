@@ -13,7 +13,7 @@ CONFIGS = sorted(
 
 
 #: Prefixes of the configs that swap a loss into a baseline, and the loss
-#: each builds (``None``: the ``type`` in its ``fncc``, default FNCCLoss).
+#: each builds (``None``: the ``type`` in its ``fn_loss``, default FNCCLoss).
 LOSS_PREFIXES = ('false-', 'fnc-elim-', 'fnc-attract-', 'dcl-')
 FAMILIES = {'simclr': 'SimCLR', 'mocov2': 'MoCo', 'densecl': 'DenseCL'}
 
@@ -46,14 +46,13 @@ def test_config_builds_model(path):
     with DefaultScope.overwrite_default_scope(scope):
         model = MODELS.build(cfg.model)
     assert type(model).__name__ == cfg.model.type
-    if 'fncc' not in cfg.model:
+    if 'fn_loss' not in cfg.model:
         return
     # The loss is the configured one, with the configured arguments and
     # the baseline head's temperature.
-    loss_cfg = dict(cfg.model.fncc)
+    loss_cfg = dict(cfg.model.fn_loss)
     loss_type = loss_cfg.pop('type', 'FNCCLoss')
-    loss_fn = model.fncc if cfg.model.type == 'FALSESimCLR' else \
-        model.head.fncc
+    loss_fn = model.head.loss
     assert type(loss_fn).__name__ == loss_type
     loss_cfg.setdefault('temperature', cfg.model.head.temperature)
     for key, value in loss_cfg.items():
@@ -61,7 +60,7 @@ def test_config_builds_model(path):
 
 
 def test_false_configs_differ_from_baselines_only_in_false_keys():
-    """FALSE and peer configs: the baseline plus model.type, model.fncc and
+    """FALSE and peer configs: the baseline plus model.type, model.fn_loss and
     (where pairs are picked) the FNSPrecisionHook, nothing else."""
     paths = _loss_configs()
     names = {osp.basename(p) for p in paths}
@@ -75,7 +74,7 @@ def test_false_configs_differ_from_baselines_only_in_false_keys():
         ours, base = Config.fromfile(path), Config.fromfile(base_path)
         family = osp.basename(base_path).split('_')[0]
         assert ours.model.type == 'FALSE' + FAMILIES[family], name
-        loss_type = ours.model.fncc.get('type', 'FNCCLoss')
+        loss_type = ours.model.fn_loss.get('type', 'FNCCLoss')
         assert loss_type == {
             'false-': 'FNCCLoss',
             'fnc-elim-': 'FNCLoss',
@@ -83,7 +82,7 @@ def test_false_configs_differ_from_baselines_only_in_false_keys():
             'dcl-': 'DebiasedContrastiveLoss'
         }[prefix], name
         if prefix.startswith('fnc-'):
-            assert ours.model.fncc.mode == {
+            assert ours.model.fn_loss.mode == {
                 'fnc-elim-': 'eliminate',
                 'fnc-attract-': 'attract'
             }[prefix], name
@@ -95,6 +94,6 @@ def test_false_configs_differ_from_baselines_only_in_false_keys():
         ours_dict, base_dict = ours.to_dict(), base.to_dict()
         for cfg_dict in (ours_dict, base_dict):
             cfg_dict['model'].pop('type')
-            cfg_dict['model'].pop('fncc', None)
+            cfg_dict['model'].pop('fn_loss', None)
             cfg_dict.pop('custom_hooks', None)
         assert ours_dict == base_dict, name

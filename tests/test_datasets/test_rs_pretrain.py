@@ -2,6 +2,7 @@
 import cv2
 import numpy as np
 import pytest
+import rasterio
 from mmengine.registry import DefaultScope
 from mmselfsup.registry import DATASETS
 
@@ -47,7 +48,18 @@ def test_tile_sampling(scene):
                for col, row, _, _ in windows)
     sample = dataset[0]
     assert sample['inputs'][0].shape == (5, 8, 8)
-    assert sample['data_samples'].dominant_label in (0, 1, 2)
+    # The most frequent class of each window, counted here from the label
+    # raster (ties to the smaller class).
+    with rasterio.open(label) as src:
+        classes = src.read(1)
+    expected = []
+    for col, row, width, height in windows:
+        values, counts = np.unique(
+            classes[row:row + height, col:col + width], return_counts=True)
+        expected.append(int(values[counts == counts.max()].min()))
+    assert [dataset.get_data_info(i)['dominant_label']
+            for i in range(6)] == expected
+    assert sample['data_samples'].dominant_label == expected[0]
 
 
 def test_tile_sampling_region(scene):

@@ -53,8 +53,11 @@ def _seg_fixture(root) -> None:
 
 
 def _labelled_pretrain_config(root) -> str:
-    """The tiny FALSE-SimCLR on 8 PNG patches with label maps (dominant
-    labels 0, 1, 0, 1, ...), so that FNSPrecisionHook logs its precision."""
+    """The tiny FALSE-SimCLR on 8 PNG patches with label maps, so that
+    FNSPrecisionHook logs its precision. Patch ``i`` has dominant label
+    ``i``: two distinct patches never share it, so the precision and the
+    chance are exactly 0 whatever pairs the loss picks (a pair of a patch
+    with itself, or chance counting it, would show)."""
     rng = np.random.default_rng(0)
     for kind in ('img_dir', 'ann_dir'):
         (root / kind).mkdir(parents=True)
@@ -62,7 +65,7 @@ def _labelled_pretrain_config(root) -> str:
         cv2.imwrite(str(root / 'img_dir' / f'{i}.png'),
                     rng.integers(0, 255, (40, 40, 3), np.uint8))
         cv2.imwrite(str(root / 'ann_dir' / f'{i}.png'),
-                    np.full((40, 40), i % 2, np.uint8))
+                    np.full((40, 40), i, np.uint8))
     config = root / 'false-simclr_labelled.py'
     config.write_text(f'''
 _base_ = {REPO_ROOT + '/tests/configs/false-simclr_resnet18_tiny.py'!r}
@@ -163,8 +166,9 @@ def test_benchmark_end_to_end(benchmark_run):
     # FNS diagnostics: from the FALSE pretraining log only.
     fns = results['fns']
     assert fns['SimCLR']['0'] == {}
-    assert fns['FALSE-SimCLR']['0']['fnsd_num_calibrated'] >= 1
-    assert 0 <= fns['FALSE-SimCLR']['0']['fns_precision'] <= 1
+    false_fns = fns['FALSE-SimCLR']['0']
+    assert false_fns['fn_num_picked'] >= 1
+    assert false_fns['fns_precision'] == 0 and false_fns['fns_chance'] == 0
     fns_text = text.split('## FNS diagnostics')[1]
     assert '| FALSE-SimCLR | ' in fns_text and '| SimCLR |' not in fns_text
     # The FNS figure's data: both curves at each of the 2 iterations of
@@ -174,6 +178,9 @@ def test_benchmark_end_to_end(benchmark_run):
     log = next((work / 'pretrain' / 'FALSE-SimCLR' / 'seed0').glob(
         '*/vis_data/scalars.json'))
     scalars = [json.loads(line) for line in log.read_text().splitlines()]
+    # The hook counted every pair the loss logged (every label is known).
+    assert false_fns['fns_pairs'] == sum(
+        line['fn_num_picked'] for line in scalars) >= 1
     for key in ('fns_precision', 'fns_chance'):
         assert curves['FALSE-SimCLR']['0'][key] == {
             str(line['step']): line[key]

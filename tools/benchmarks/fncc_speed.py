@@ -194,7 +194,7 @@ def main() -> None:
              t_dcl) = time_calls([infonce, upstream, fncc, per_anchor] +
                                  peers, z, args.repeats, args.rounds)
             picked = ', '.join(
-                str(int(loss.last_stats['num_calibrated']))
+                str(int(loss.last_stats['num_picked']))
                 for loss in (fncc, per_anchor, peers[0]))
             loop = ''
             ratio = ''

@@ -10,13 +10,15 @@ from .utils import unwrapped_model
 
 @HOOKS.register_module()
 class FNSPrecisionHook(Hook):
-    """Report the precision of FNSD against per-image dominant labels.
+    """Report the precision of the picked pairs against per-image dominant
+    labels.
 
-    A FALSE algorithm records, for each batch, how many of its calibrated
-    pairs have both images' ``dominant_label`` known, how many of those share
-    it, and the chance rate of sharing it. This hook accumulates them and
-    writes, through the message hub (so they reach the log and every
-    visualisation backend):
+    A FALSE algorithm records, for each batch, how many of the pairs its
+    loss picked (``fn_num_picked``: calibrated by FNCC, eliminated or
+    attracted by FNC) have both images' ``dominant_label`` known, how many
+    of those share it, and the chance rate of sharing it. This hook
+    accumulates them and writes, through the message hub (so they reach the
+    log and every visualisation backend):
 
     - ``train/fns_precision``: shared / known picked pairs, since the start;
     - ``train/fns_chance``: the chance rate, averaged over the same batches;

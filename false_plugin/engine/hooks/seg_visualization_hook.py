@@ -9,28 +9,9 @@ from mmengine.hooks import Hook
 from mmseg.registry import HOOKS
 
 from ...datasets.raster_io import read_raster
+from ...visualization import colorize, stretch
 
-
-def stretch(img: np.ndarray, valid: Optional[np.ndarray] = None,
-            percentiles=(2, 98)) -> np.ndarray:
-    """Per-band percentile stretch of ``(H, W, C)`` to uint8."""
-    img = img.astype(np.float64)
-    pixels = img[valid] if valid is not None and valid.any() else img.reshape(
-        -1, img.shape[2])
-    lo, hi = np.percentile(pixels, percentiles, axis=0)
-    out = np.clip((img - lo) / np.maximum(hi - lo, 1e-6), 0, 1) * 255
-    if valid is not None:
-        out[~valid] = 0
-    return out.astype(np.uint8)
-
-
-def colorize(label: np.ndarray, palette: Sequence[Sequence[int]],
-             ignore_index: int = 255) -> np.ndarray:
-    """Index map to RGB with the dataset palette (ignored pixels black)."""
-    lut = np.zeros((256, 3), np.uint8)
-    lut[:len(palette)] = np.asarray(palette, np.uint8)
-    lut[ignore_index] = 0
-    return lut[label.astype(np.uint8)]
+__all__ = ['RSSegVisualizationHook', 'colorize', 'stretch']
 
 
 @HOOKS.register_module()

@@ -72,19 +72,67 @@ class RSSegMetric(BaseMetric):
     ground truth has, for means over a fixed class set
     (:mod:`false_plugin.benchmark.report`).
 
+    A config written for mmseg's ``IoUMetric`` keeps its arguments when its
+    ``type`` becomes ``RSSegMetric``: they are taken where this metric does
+    what they ask (``iou_metrics`` naming metrics it reports, ``beta=1``,
+    the defaults of the others) and refused, by name, where it does not.
+
     Args:
         ignore_index (int): Ignored label value. Defaults to 255.
         collect_device (str): Device to gather results on. Defaults to
             ``'cpu'``.
         prefix (str, optional): Prefix of the metric names.
+        collect_dir (str, optional): Where to gather results on the CPU
+            (``BaseMetric``'s).
+        iou_metrics (list[str], optional): ``IoUMetric``'s: any of
+            ``'mIoU'``, ``'mDice'``, ``'mFscore'`` (Dice is F1); all of
+            this metric's scores are reported whatever it names.
+        beta (int): ``IoUMetric``'s F-score weight; only 1 (F1).
+        nan_to_num (int, optional): ``IoUMetric``'s; only ``None`` (NaN
+            marks a class absent from ground truth and prediction).
+        output_dir (str, optional): ``IoUMetric``'s; only ``None``.
+        format_only (bool): ``IoUMetric``'s; only ``False``.
+
+    Raises:
+        TypeError: For arguments neither metric takes, named.
+        ValueError: For ``IoUMetric`` values this metric cannot honour.
     """
+
+    #: What ``iou_metrics`` may name: this metric reports mIoU and mF1.
+    IOU_METRICS = ('mIoU', 'mDice', 'mFscore')
 
     def __init__(self,
                  ignore_index: int = 255,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None,
+                 collect_dir: Optional[str] = None,
+                 iou_metrics: Optional[Sequence[str]] = None,
+                 beta: int = 1,
+                 nan_to_num: Optional[int] = None,
+                 output_dir: Optional[str] = None,
+                 format_only: bool = False,
                  **kwargs) -> None:
-        super().__init__(collect_device=collect_device, prefix=prefix)
+        if kwargs:
+            raise TypeError(
+                f'RSSegMetric got unexpected arguments {sorted(kwargs)}')
+        if isinstance(iou_metrics, str):
+            iou_metrics = [iou_metrics]
+        unsupported = [
+            f'iou_metrics={list(iou_metrics)} (it may name '
+            f'{list(self.IOU_METRICS)})'
+        ] if iou_metrics is not None and not set(iou_metrics) <= set(
+            self.IOU_METRICS) else []
+        for name, value, default in (('beta', beta, 1),
+                                     ('nan_to_num', nan_to_num, None),
+                                     ('output_dir', output_dir, None),
+                                     ('format_only', format_only, False)):
+            if value != default:
+                unsupported.append(f'{name}={value!r} (only {default!r})')
+        if unsupported:
+            raise ValueError('RSSegMetric does not support ' +
+                             ', '.join(unsupported))
+        super().__init__(collect_device=collect_device, prefix=prefix,
+                         collect_dir=collect_dir)
         self.ignore_index = ignore_index
 
     def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:

@@ -129,10 +129,12 @@ class ContrastiveLoss(nn.Module):
                 f'temperature must be > 0, but got {temperature}')
         self.temperature = float(temperature)
         self.loss_weight = float(loss_weight)
-        #: Diagnostics of the last call: ``num_calibrated`` (picked pairs)
-        #: and ``pairs``, their ``(P, 2)`` (row, column) indices, columns of
-        #: the rows in the SimCLR layout and of ``neg`` in the similarity
-        #: layout; plus each loss's own (see its ``_terms``).
+        #: Diagnostics of the last call: ``num_picked`` (picked pairs: the
+        #: negatives FNCC calibrates, FNC eliminates or attracts; 0 for DCL
+        #: and InfoNCE) and ``pairs``, their ``(P, 2)`` (row, column)
+        #: indices, columns of the rows in the SimCLR layout and of ``neg``
+        #: in the similarity layout; plus each loss's own (see its
+        #: ``_terms``).
         self.last_stats: Dict[str, Tensor] = {}
         self._layout_cache: Dict[tuple, Tuple[Tensor, Tensor,
                                               Optional[Tensor]]] = {}

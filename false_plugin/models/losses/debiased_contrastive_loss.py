@@ -62,7 +62,7 @@ class DebiasedContrastiveLoss(ContrastiveLoss):
     def _terms(self, logits: Tensor, layout: Layout) -> Terms:
         """The DCL loss of each row.
 
-        ``last_stats`` gets ``num_calibrated`` (0: nothing is picked),
+        ``last_stats`` gets ``num_picked`` (0: nothing is picked),
         ``bound_rate`` (share of rows where :math:`N_i` is the bound
         :math:`n e^{-1/\tau}`) and ``pairs`` (empty).
         """
@@ -72,7 +72,7 @@ class DebiasedContrastiveLoss(ContrastiveLoss):
         zero = logits.new_zeros(())
         if self.class_prior == 0:
             return Terms(infonce, soft.probs,
-                         stats=dict(num_calibrated=zero, bound_rate=zero,
+                         stats=dict(num_picked=zero, bound_rate=zero,
                                     pairs=pairs))
         prior = self.class_prior
         num_neg = layout.num_negatives(logits)
@@ -91,7 +91,7 @@ class DebiasedContrastiveLoss(ContrastiveLoss):
         row_scale = (infonce - loss).sub_(math.log1p(-prior)).exp_()
         row_scale.masked_fill_(bounded, 0)
         pos_weight = torch.where(bounded, log_ratio.sigmoid(), row_scale)
-        stats = dict(num_calibrated=zero,
+        stats = dict(num_picked=zero,
                      bound_rate=bounded.to(logits.dtype).mean(),
                      pairs=pairs)
         return Terms(loss, soft.probs, row_scale=row_scale,

@@ -87,7 +87,7 @@ class FNCLoss(ContrastiveLoss):
     def _terms(self, logits: Tensor, layout: Layout) -> Terms:
         """The FNC loss of each row.
 
-        ``last_stats`` gets ``num_calibrated`` (picked pairs), ``mean_gap``
+        ``last_stats`` gets ``num_picked`` (picked pairs), ``mean_gap``
         (their cosine gap ``|s_im - s_ip|``), ``mean_score`` (their score,
         a cosine) and ``pairs``.
         """
@@ -143,10 +143,10 @@ class FNCLoss(ContrastiveLoss):
         """Diagnostics of one selection (tensors, no host sync)."""
         if not pairs.numel():
             zero = pairs.new_zeros((), dtype=torch.float)
-            return dict(num_calibrated=zero, mean_gap=zero, mean_score=zero,
+            return dict(num_picked=zero, mean_gap=zero, mean_score=zero,
                         pairs=pairs)
         return dict(
-            num_calibrated=cosine_gap.new_tensor(float(pairs.size(0))),
+            num_picked=cosine_gap.new_tensor(float(pairs.size(0))),
             mean_gap=cosine_gap.mean(),
             mean_score=score.mean(),
             pairs=pairs)

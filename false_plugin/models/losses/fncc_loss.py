@@ -98,10 +98,11 @@ class FNCCLoss(ContrastiveLoss):
     def _terms(self, logits: Tensor, layout: Layout) -> Terms:
         """InfoNCE with FNSD and the FNCC correction.
 
-        ``last_stats`` gets ``num_calibrated``, ``gate_pass_rate`` (share
-        of the picked pairs whose anchor passes the gate), ``mean_gap``
-        (cosine gap ``|s_im - s_ip|`` of the picked pairs) and ``pairs``
-        (the calibrated ones).
+        ``last_stats`` gets ``num_picked`` (the pairs calibrated: picked by
+        FNSD and past the gate), ``gate_pass_rate`` (share of the FNSD
+        pairs whose anchor passes the gate), ``mean_gap`` (cosine gap
+        ``|s_im - s_ip|`` of the FNSD pairs) and ``pairs`` (the calibrated
+        ones).
         """
         soft = self._softmax(logits, layout.targets)
         rows, cols, logit_gap, stats = self._select(logits, soft, layout)
@@ -196,11 +197,11 @@ class FNCCLoss(ContrastiveLoss):
         """Diagnostics of one selection (tensors, no host sync)."""
         if not passed.numel():
             zero = pairs.new_zeros((), dtype=torch.float)
-            return dict(num_calibrated=zero, gate_pass_rate=zero,
+            return dict(num_picked=zero, gate_pass_rate=zero,
                         mean_gap=zero, pairs=pairs)
         passed = passed.to(cosine_gap.dtype)
         return dict(
-            num_calibrated=passed.sum(),
+            num_picked=passed.sum(),
             gate_pass_rate=passed.mean(),
             mean_gap=cosine_gap.mean(),
             pairs=pairs)

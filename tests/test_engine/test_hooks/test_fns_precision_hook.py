@@ -27,7 +27,7 @@ class PairRecorder(Hook):
     def after_train_iter(self, runner, batch_idx, data_batch=None,
                          outputs=None) -> None:
         labels = [int(s.dominant_label) for s in data_batch['data_samples']]
-        pairs = runner.model.fncc.last_stats['pairs'].clone()
+        pairs = runner.model.head.loss.last_stats['pairs'].clone()
         self.batches.append((labels, pairs))
 
 

@@ -105,3 +105,28 @@ def test_label_outside_the_classes_is_refused():
     sample['img_path'] = 'tile_7.tif'
     with pytest.raises(ValueError, match=r'tile_7.tif: label values'):
         metric.process({}, [sample])
+
+
+def test_iou_metric_arguments_it_honours_are_taken():
+    # What a config written for mmseg's IoUMetric keeps when its type
+    # becomes RSSegMetric.
+    metric = RSSegMetric(iou_metrics=['mIoU', 'mFscore'], beta=1,
+                         nan_to_num=None, output_dir=None, format_only=False,
+                         collect_dir=None, prefix='val')
+    assert metric.prefix == 'val'
+    RSSegMetric(iou_metrics='mDice')
+
+
+def test_unknown_arguments_are_named():
+    with pytest.raises(TypeError, match=r"\['ignore_idx', 'num_classes'\]"):
+        RSSegMetric(ignore_idx=0, num_classes=3)
+
+
+def test_iou_metric_arguments_it_cannot_honour_are_refused():
+    with pytest.raises(ValueError, match=r"beta=2 \(only 1\).*"
+                       r"output_dir='out' \(only None\)"):
+        RSSegMetric(beta=2, output_dir='out')
+    with pytest.raises(ValueError, match=r"iou_metrics=\['mAcc'\]"):
+        RSSegMetric(iou_metrics=['mAcc'])
+    with pytest.raises(ValueError, match='format_only=True'):
+        RSSegMetric(format_only=True)

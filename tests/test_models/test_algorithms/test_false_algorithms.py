@@ -1,5 +1,6 @@
 """The three FALSE algorithms on a tiny ResNet-18 batch."""
 import copy
+import warnings
 
 import pytest
 import torch
@@ -22,7 +23,7 @@ MODELS_CFG = {
                   out_channels=16, num_layers=2, with_avg_pool=True,
                   norm_cfg=dict(type='BN1d')),
         head=HEAD,
-        fncc=FNCC),
+        fn_loss=FNCC),
     'FALSEMoCo':
     dict(
         type='FALSEMoCo',
@@ -32,7 +33,7 @@ MODELS_CFG = {
         neck=dict(type='MoCoV2Neck', in_channels=512, hid_channels=32,
                   out_channels=16, with_avg_pool=True),
         head=HEAD,
-        fncc=FNCC),
+        fn_loss=FNCC),
     'FALSEDenseCL':
     dict(
         type='FALSEDenseCL',
@@ -42,7 +43,7 @@ MODELS_CFG = {
         neck=dict(type='DenseCLNeck', in_channels=512, hid_channels=32,
                   out_channels=16, num_grid=None),
         head=HEAD,
-        fncc=FNCC),
+        fn_loss=FNCC),
 }
 
 
@@ -57,7 +58,7 @@ def _batch(num=4, labels=(0, 1, 0, 2)):
     return inputs, samples
 
 
-#: The ``fncc`` keys of each loss, the gate / threshold open so every
+#: The ``fn_loss`` keys of each loss, the gate / threshold open so every
 #: algorithm picks; without ``type`` they build ``FNCCLoss``.
 LOSSES = {
     'FNCCLoss': FNCC,
@@ -68,19 +69,16 @@ LOSSES = {
 }
 
 
-def _loss_module(model):
-    return model.fncc if hasattr(model, 'fncc') else model.head.fncc
-
-
 @pytest.mark.parametrize('loss', sorted(LOSSES))
 @pytest.mark.parametrize('name', sorted(MODELS_CFG))
 def test_loss_and_diagnostics(name, loss):
     cfg = copy.deepcopy(MODELS_CFG[name])
-    cfg['fncc'] = copy.deepcopy(LOSSES[loss])
+    cfg['fn_loss'] = copy.deepcopy(LOSSES[loss])
     with DefaultScope.overwrite_default_scope('mmselfsup'):
         model = MODELS.build(cfg)
     model.to('cpu')  # as the Runner moves it to its device
-    loss_fn = _loss_module(model)
+    assert type(model.head).__name__ == 'FNContrastiveHead'
+    loss_fn = model.head.loss
     assert type(loss_fn).__name__ == loss
     assert loss_fn.temperature == HEAD['temperature']  # the head's default
     inputs, samples = _batch()
@@ -93,12 +91,12 @@ def test_loss_and_diagnostics(name, loss):
     total.backward()
     assert model.backbone.conv1.weight.grad.abs().sum() > 0
 
-    prefixes = (['fnsd_single', 'fnsd_dense']
-                if name == 'FALSEDenseCL' else ['fnsd'])
+    prefixes = (['fn_single', 'fn_dense']
+                if name == 'FALSEDenseCL' else ['fn'])
     keys = {
-        'FNCCLoss': {'num_calibrated', 'gate_pass_rate', 'mean_gap'},
-        'FNCLoss': {'num_calibrated', 'mean_gap', 'mean_score'},
-        'DebiasedContrastiveLoss': {'num_calibrated', 'bound_rate'},
+        'FNCCLoss': {'num_picked', 'gate_pass_rate', 'mean_gap'},
+        'FNCLoss': {'num_picked', 'mean_gap', 'mean_score'},
+        'DebiasedContrastiveLoss': {'num_picked', 'bound_rate'},
     }[loss]
     # Rows of the loss: 2N in SimCLR, N queries (and N dense locations of
     # a 1 x 1 feature map) in MoCo / DenseCL.
@@ -110,16 +108,16 @@ def test_loss_and_diagnostics(name, loss):
         for key in keys:
             value = losses[f'{prefix}_{key}']
             assert value.dtype == torch.float32 and value.dim() == 0
-        calibrated = losses[f'{prefix}_num_calibrated']
+        picked = losses[f'{prefix}_num_picked']
         if loss == 'FNCCLoss':
             # The gate is open (T = -1): the official mode picks at least
             # one.
-            assert calibrated >= 1
+            assert picked >= 1
             assert losses[f'{prefix}_gate_pass_rate'] == 1
         elif loss == 'FNCLoss':  # threshold -1: one pick per row
-            assert calibrated == rows
+            assert picked == rows
         else:  # DCL picks nothing
-            assert calibrated == 0
+            assert picked == 0
     record = model.fns_record
     assert 0 <= record['num_same'] <= record['num_known']
     if loss == 'DebiasedContrastiveLoss':
@@ -134,8 +132,8 @@ def test_loss_and_diagnostics(name, loss):
 def test_baseline_and_false_differ_only_in_the_loss():
     """alpha = 0 gives upstream SimCLR's loss on the same weights."""
     cfg = copy.deepcopy(MODELS_CFG['FALSESimCLR'])
-    cfg['fncc'] = dict(confidence_weight=0.0)
-    baseline_cfg = {k: v for k, v in cfg.items() if k != 'fncc'}
+    cfg['fn_loss'] = dict(confidence_weight=0.0)
+    baseline_cfg = {k: v for k, v in cfg.items() if k != 'fn_loss'}
     baseline_cfg['type'] = 'SimCLR'
     with DefaultScope.overwrite_default_scope('mmselfsup'):
         torch.manual_seed(0)
@@ -158,3 +156,69 @@ def test_moco_label_queue_follows_key_queue():
     assert model.queue_labels[:4].tolist() == [0, 1, 0, 2]
     assert int(model.queue_ptr) == 4
     assert (model.queue_labels[4:] == -1).all()
+
+
+@pytest.mark.parametrize('name', sorted(MODELS_CFG))
+def test_loss_keys_default_to_fncc_at_the_head_temperature(name):
+    """Without ``fn_loss`` the loss is FNCC; the temperature is the
+    upstream head's, else upstream ContrastiveHead's default (0.1)."""
+    cfg = copy.deepcopy(MODELS_CFG[name])
+    del cfg['fn_loss']
+    del cfg['head']['temperature']
+    with DefaultScope.overwrite_default_scope('mmselfsup'):
+        model = MODELS.build(cfg)
+    assert type(model.head.loss).__name__ == 'FNCCLoss'
+    assert model.head.loss.temperature == model.head.temperature == 0.1
+
+
+@pytest.mark.parametrize('name', sorted(MODELS_CFG))
+def test_deprecated_fncc_key_warns_once_and_overrides(name, monkeypatch):
+    import false_plugin.deprecation as deprecation
+    monkeypatch.setattr(deprecation, '_warned', set())
+    cfg = copy.deepcopy(MODELS_CFG[name])
+    # An old child config (or --cfg-options model.fncc.<key>=...) over a
+    # new parent: its keys win, the others stay.
+    cfg['fn_loss'] = dict(confidence_weight=1.0, positive_threshold=0.5,
+                          selection='per_anchor')
+    cfg['fncc'] = dict(confidence_weight=0.25)
+    with DefaultScope.overwrite_default_scope('mmselfsup'):
+        with pytest.warns(FutureWarning,
+                          match="'model.fncc'.*'model.fn_loss'"):
+            model = MODELS.build(cfg)
+        loss_fn = model.head.loss
+        assert (loss_fn.confidence_weight, loss_fn.positive_threshold,
+                loss_fn.selection) == (0.25, 0.5, 'per_anchor')
+        with warnings.catch_warnings():
+            warnings.simplefilter('error')  # once per process
+            MODELS.build(cfg)
+
+
+@pytest.mark.parametrize('name', sorted(MODELS_CFG))
+def test_temperature_in_loss_keys_is_refused(name):
+    cfg = copy.deepcopy(MODELS_CFG[name])
+    cfg['fn_loss'] = dict(type='FNCLoss', temperature=0.5)
+    with DefaultScope.overwrite_default_scope('mmselfsup'):
+        with pytest.raises(ValueError, match='model.head.temperature'):
+            MODELS.build(cfg)
+
+
+def test_queue_family_with_infonce_is_upstream_moco():
+    """FALSEMoCo with ``InfoNCELoss`` computes upstream MoCo's loss on the
+    same weights and queue: the shared queue ``loss()`` adds only logs."""
+    cfg = copy.deepcopy(MODELS_CFG['FALSEMoCo'])
+    cfg['fn_loss'] = dict(type='InfoNCELoss')
+    baseline_cfg = {k: v for k, v in cfg.items() if k != 'fn_loss'}
+    baseline_cfg['type'] = 'MoCo'
+    with DefaultScope.overwrite_default_scope('mmselfsup'):
+        false_model = MODELS.build(cfg)
+        baseline = MODELS.build(baseline_cfg)
+    state = false_model.state_dict()
+    del state['queue_labels']
+    baseline.load_state_dict(state)
+    inputs, samples = _batch()
+    losses = []
+    for model in (false_model, baseline):
+        torch.manual_seed(1)  # the key batch shuffle
+        losses.append(model.loss(inputs, samples))
+    assert losses[0]['fn_num_picked'] == 0
+    torch.testing.assert_close(losses[0]['loss'], losses[1]['loss'])

@@ -23,7 +23,7 @@ CFG = dict(
               norm_cfg=dict(type='BN1d')),
     head=dict(type='ContrastiveHead', loss=dict(type='mmcls.CrossEntropyLoss'),
               temperature=0.5))
-#: The ``fncc`` keys of each case. The embeddings of this batch have
+#: The ``fn_loss`` keys of each case. The embeddings of this batch have
 #: cosines of 0.75-0.98: the FNC thresholds leave rows with 0, 1 and 2
 #: picks.
 LOSSES = {
@@ -46,7 +46,7 @@ LABELS = [0, 1, 0, 2, 1, 1, 3, 0]
 
 def _model_and_batch(case):
     cfg = copy.deepcopy(CFG)
-    cfg['fncc'] = copy.deepcopy(LOSSES[case])
+    cfg['fn_loss'] = copy.deepcopy(LOSSES[case])
     torch.manual_seed(0)
     with DefaultScope.overwrite_default_scope('mmselfsup'):
         model = MODELS.build(cfg)
@@ -71,7 +71,9 @@ def _run(model, views, samples):
     descriptor and cannot be read once their process has exited.
     """
     out = model.loss(views, samples)
-    pairs = {tuple(p) for p in model.fncc.last_stats['pairs'].tolist()}
+    pairs = {
+        tuple(p) for p in model.head.loss.last_stats['pairs'].tolist()
+    }
     return out['loss'].item(), pairs, dict(model.fns_record)
 
 

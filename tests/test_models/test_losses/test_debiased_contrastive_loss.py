@@ -65,7 +65,7 @@ def _check_simclr(z, loss_fn):
     torch.testing.assert_close(ours, ref, atol=1e-10, rtol=1e-10)
     torch.testing.assert_close(z1.grad, z2.grad, atol=1e-10, rtol=1e-10)
     stats = loss_fn.last_stats
-    assert stats['num_calibrated'] == 0
+    assert stats['num_picked'] == 0
     assert stats['pairs'].shape == (0, 2)
     assert stats['pairs'].dtype == torch.long
     assert stats['bound_rate'].item() == pytest.approx(bound_rate)

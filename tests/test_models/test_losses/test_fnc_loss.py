@@ -103,7 +103,7 @@ def _check_simclr(z, loss_fn):
     torch.testing.assert_close(ours, ref, atol=1e-10, rtol=1e-10)
     torch.testing.assert_close(z1.grad, z2.grad, atol=1e-10, rtol=1e-10)
     assert _pairs(loss_fn) == ref_pairs
-    assert loss_fn.last_stats['num_calibrated'] == len(ref_pairs)
+    assert loss_fn.last_stats['num_picked'] == len(ref_pairs)
     return ref_pairs, tie
 
 
@@ -166,7 +166,7 @@ def test_threshold_picking_nothing_is_infonce(mode):
     loss_fn = FNCLoss(temperature=tau, mode=mode, similarity_threshold=1.01)
     pairs, _ = _check_simclr(z, loss_fn)
     assert pairs == set()
-    assert loss_fn.last_stats['num_calibrated'] == 0
+    assert loss_fn.last_stats['num_picked'] == 0
     assert loss_fn.last_stats['pairs'].shape == (0, 2)
     zn = F.normalize(z, dim=1)
     logits = (zn @ zn.t() / tau).fill_diagonal_(-math.inf)
@@ -218,7 +218,7 @@ def test_gradient_against_finite_differences(mode):
     loss_fn = FNCLoss(temperature=0.3, mode=mode, num_candidates=2,
                       similarity_threshold=0.0)
     assert torch.autograd.gradcheck(loss_fn, (z, ))
-    assert loss_fn.last_stats['num_calibrated'] > 0
+    assert loss_fn.last_stats['num_picked'] > 0
 
 
 def test_eliminating_every_negative_leaves_a_zero_loss():
@@ -268,7 +268,7 @@ def test_finite_under_autocast(dtype, mode):
     assert loss.dtype == torch.float32
     assert torch.isfinite(loss)
     assert torch.isfinite(proj.weight.grad).all()
-    assert loss_fn.last_stats['num_calibrated'] > 0
+    assert loss_fn.last_stats['num_picked'] > 0
     with torch.autocast('cpu', dtype=dtype):
         loss = loss_fn.forward_similarities(
             torch.rand(8, 1).to(dtype), torch.rand(8, 64).to(dtype))
