@@ -273,7 +273,8 @@ def test_a_mostly_unlabelled_whole_tile_is_kept(tmp_path):
     mask[:5, :10] = 1  # 1.6% labelled
     cv2.imwrite(str(root / 'Tile 1/masks/image_part_001.png'), mask)
     out = tmp_path / 'out'
-    converter = TileFolderConverter(str(root), str(out), 2, min_valid=0.5)
+    converter = TileFolderConverter(str(root), str(out), 2, min_valid=0.5,
+                                    ignore_255=True)
     summary = converter.convert('test_tiles', _pairs(root), None, None,
                                 log=None)
     assert summary.patches == {'written': 1}

@@ -33,7 +33,7 @@ def scene_files(tmp_path):
 def test_convert_resume_and_split(tmp_path, scene_files):
     out = str(tmp_path / 'out')
     args = [SCRIPT, *scene_files, out, '--patch-size', '16', '--stride',
-            '16', '--min-valid', '0.9']
+            '16', '--min-valid', '0.9', '--num-classes', '4']
     proc = run_repo_tool(args)
     # 3 x 2 windows; the 2 on the left edge are half nodata.
     assert ('train: 4 patches (4 written now, 0 already done), 2 not '
@@ -67,14 +67,18 @@ def test_convert_size_mismatch(tmp_path, scene_files):
     with rasterio.open(small, 'w', driver='GTiff', width=8, height=8,
                        count=1, dtype='uint8') as dst:
         dst.write(np.zeros((1, 8, 8), np.uint8))
-    with pytest.raises(AssertionError, match='small.tif: label is 8x8'):
-        run_repo_tool([SCRIPT, scene_files[0], small, str(tmp_path / 'o')])
+    with pytest.raises(AssertionError) as err:
+        run_repo_tool([SCRIPT, scene_files[0], small, str(tmp_path / 'o'),
+                       '--num-classes', '4'])
+    assert (f'error: {small}: the label is not on the grid of its image: '
+            f'label 8x8 px, no georeference; image {scene_files[0]}: 48x40 '
+            'px, EPSG:32617, origin (0, 400), pixel 10 x -10') in str(
+                err.value)
+    assert not (tmp_path / 'o').exists()
 
 
 def test_split_sizes():
-    import sys
-    sys.path.insert(0, 'tools')
-    from make_split import make_subset, split_name
+    from false_plugin.conversion.splits import make_subset, split_name
     stems = [f'p{i}' for i in range(13824)]
     assert len(make_subset(stems, 0.01, 0)) == 138
     assert make_subset(stems, 0.01, 0) == make_subset(stems, 0.01, 0)

@@ -3,15 +3,13 @@ coded uint16 land cover, NaN imagery; its summary and its resume."""
 import json
 import os
 import os.path as osp
-import sys
 
 import numpy as np
 import pytest
 import rasterio
-from _support import REPO_ROOT, write_tif
+from _support import write_tif
 
-sys.path.insert(0, osp.join(REPO_ROOT, 'tools', 'dataset_converters'))
-import geotiff  # noqa: E402
+from false_plugin_cli import geotiff
 
 
 def _patches(out, kind='ann_dir', split='train'):
@@ -52,14 +50,45 @@ def test_binary_mask_with_label_map(tmp_path, road_mask, capsys):
         assert p.transform == transform @ rasterio.Affine.translation(32, 16)
 
 
-def test_binary_mask_without_label_map_warns(tmp_path, road_mask, capsys):
+def test_binary_mask_without_label_map_is_an_error(tmp_path, road_mask,
+                                                   capsys):
+    """Its 255 pixels (the roads) would silently be ignored: stop before
+    writing, print the --label-map to add; --ignore-255 says it is meant."""
     out = str(tmp_path / 'out')
-    geotiff.main([*road_mask, out, '--patch-size', '16', '--min-valid', '0'])
-    text = capsys.readouterr().out
-    assert ('roads.tif: its values are 0 (1,344 px), 255 (192 px). 255 is '
-            'the ignore value') in text
-    assert '--label-map 0=0 255=1' in text
-    assert 'ignore value 192 (12.5%)' in text
+    with pytest.raises(SystemExit) as err:
+        geotiff.main([*road_mask, out, '--patch-size', '16',
+                      '--num-classes', '2'])
+    assert str(err.value) == (
+        f'error: {road_mask[1]}: its values are 0 (1,344 px), 255 (192 px): '
+        'a binary mask? 255 is the ignore value, so without a label map its '
+        '192 px would never be trained on. If 255 is a class, add '
+        '--label-map 0=0 255=1; if it means "no label", add --ignore-255. '
+        'Nothing was written')
+    assert not osp.exists(out)
+    geotiff.main([*road_mask, out, '--patch-size', '16', '--min-valid', '0',
+                  '--num-classes', '2', '--ignore-255'])
+    assert 'ignore value 192 (12.5%)' in capsys.readouterr().out
+
+
+def test_values_that_are_not_classes_stop_without_a_map(tmp_path):
+    """7 and 128 in a 2-class dataset: named with their pixel counts, before
+    anything is written; the classes must be known."""
+    labels = np.zeros((1, 16, 16), np.uint8)
+    labels[0, 0, :3], labels[0, 1, :1] = 7, 128
+    image = write_tif(tmp_path / 'img.tif', np.ones((2, 16, 16), np.uint8))
+    label = write_tif(tmp_path / 'lab.tif', labels)
+    out = str(tmp_path / 'out')
+    with pytest.raises(SystemExit) as err:
+        geotiff.main([image, label, out, '--patch-size', '8',
+                      '--num-classes', '2'])
+    assert str(err.value) == (
+        f'error: {label}: label values 7 (3 px), 128 (1 px) are not class '
+        'indices 0..1 (give a label map RAW=INDEX for coded values); '
+        'nothing was written (--unmapped ignore ignores them)')
+    assert not osp.exists(out)
+    with pytest.raises(SystemExit) as err:  # no class count at all
+        geotiff.main([image, label, out])
+    assert err.value.code == 2
 
 
 def test_coded_landcover(tmp_path, capsys):
@@ -82,7 +111,7 @@ def test_coded_landcover(tmp_path, capsys):
     with pytest.raises(SystemExit) as err:
         geotiff.main(args)
     assert str(err.value) == (
-        f'{label}: label values 95 (1 px) are not in the label map (nor the '
+        f'error: {label}: label values 95 (1 px) are not in the label map (nor the '
         'ignore value); nothing was written (--unmapped ignore ignores them)')
     assert not osp.exists(osp.join(out, 'img_dir'))
 
@@ -121,9 +150,19 @@ def test_resume_keeps_the_summary_and_rejects_other_options(
     again = capsys.readouterr().out
     assert 'train: 6 patches (0 written now, 6 already done)' in again
     assert again.splitlines()[1:] == first.splitlines()[1:]
-    with pytest.raises(ValueError, match='img.json: tile img was converted '
-                       'with'):
-        geotiff.main([*road_mask, out, '--patch-size', '16'])
+    swapped = [*road_mask, out, '--patch-size', '16', '--label-map', '0=1',
+               '255=0']
+    with pytest.raises(SystemExit, match='img.json: tile img was converted '
+                       'with .*; add --overwrite to convert it again'):
+        geotiff.main(swapped)
+    assert all((p == 1).sum() == 0 or p.max() == 1
+               for p in _patches(out).values())  # untouched
+    geotiff.main(swapped + ['--overwrite'])
+    text = capsys.readouterr().out
+    assert 'train: 6 patches (6 written now, 0 already done)' in text
+    assert '1 tile: converted again (--overwrite)' in text
+    road = sum(int((p == 0).sum()) for p in _patches(out).values())
+    assert road == 192
 
 
 def test_whole_region_for_whole_tile_evaluation(tmp_path, road_mask, capsys):
