@@ -17,7 +17,7 @@ from rasterio.errors import NotGeoreferencedWarning, RasterioError
 from rasterio.windows import Window
 
 from .label_values import IGNORE_INDEX
-from .raster_io import RasterReadError
+from .raster_io import RasterReadError, gdal_reason
 
 
 def windows(width: int,
@@ -101,7 +101,7 @@ def read_grid(path: str) -> Grid:
                              src.transform)
                 return Grid(src.width, src.height, src.crs, transform)
     except RasterioError as err:
-        raise RasterReadError(f'{path}: cannot be read by GDAL: {err}') from err
+        raise RasterReadError(f'{path}: cannot be read by GDAL: {gdal_reason(err)}') from err
 
 
 def _same_transform(a: rasterio.Affine, b: rasterio.Affine) -> bool:

@@ -30,7 +30,7 @@ from .label_values import (IGNORE_INDEX, LabelMap, raster_value_counts,
 from .patching import (IGNORE_CAUSES, ConversionSummary, TileConverter,
                        TileJob, geotiff_writer, ignore_causes,
                        in_memory_tile, png_writer)
-from .raster_io import RasterReadError, read_raster
+from .raster_io import RasterReadError, gdal_reason, read_raster
 #: The file, in the dataset root, recording which groups each split holds.
 SPLITS_RECORD = 'tile_splits.json'
 
@@ -428,7 +428,8 @@ class TileFolderConverter:
                 src = rasterio.open(image)
         except RasterioError as err:
             raise RasterReadError(
-                f'{image}: cannot be read by GDAL: {err}') from err
+                f'{image}: cannot be read by GDAL: '
+                f'{gdal_reason(err)}') from err
         with src:
             geo = src.crs is not None or not src.transform.is_identity
             transform = src.transform if geo else None

@@ -7,7 +7,7 @@ import os.path as osp
 import numpy as np
 import pytest
 import rasterio
-from _support import write_tif
+from _support import read_manifest, write_tif
 
 from false_plugin_cli import geotiff
 
@@ -179,3 +179,133 @@ def test_whole_region_for_whole_tile_evaluation(tmp_path, road_mask, capsys):
         assert p.transform == transform @ rasterio.Affine.translation(8, 4)
     label = _patches(out, split='test_tiles')['img.tif'][0]
     assert (label[6:10] == 1).all() and label.sum() == 4 * 40
+
+
+def _georeferenced(path, array, crs='EPSG:32617', origin=(600000, 4000000),
+                   nodata=None):
+    """``(C, H, W)`` as a GeoTIFF with 30 m pixels at ``origin``."""
+    with rasterio.open(
+            path, 'w', driver='GTiff', width=array.shape[2],
+            height=array.shape[1], count=array.shape[0], dtype=array.dtype,
+            nodata=nodata, crs=crs,
+            transform=rasterio.transform.from_origin(*origin, 30, 30)) as dst:
+        dst.write(array)
+    return str(path)
+
+
+@pytest.mark.parametrize('crs, origin, grid', [
+    ('EPSG:32617', (600000 + 100 * 30, 4000000),
+     'EPSG:32617, origin (603000, 4000000), pixel 30 x -30'),
+    ('EPSG:32618', (600000, 4000000),
+     'EPSG:32618, origin (600000, 4000000), pixel 30 x -30'),
+], ids=['shifted 100 px', 'other CRS'])
+def test_a_label_on_another_grid_is_refused(tmp_path, crs, origin, grid):
+    """Same size, but shifted or in another CRS: both grids named, nothing
+    written."""
+    image = _georeferenced(tmp_path / 'img.tif', np.ones((3, 32, 32),
+                                                         np.uint8))
+    label = _georeferenced(tmp_path / 'lab.tif', np.zeros((1, 32, 32),
+                                                          np.uint8),
+                           crs=crs, origin=origin)
+    out = tmp_path / 'out'
+    with pytest.raises(SystemExit) as err:
+        geotiff.main([image, label, str(out), '--patch-size', '16',
+                      '--num-classes', '2'])
+    assert str(err.value) == (
+        f'error: {label}: the label is not on the grid of its image: label '
+        f'32x32 px, {grid}; image {image}: 32x32 px, EPSG:32617, origin '
+        '(600000, 4000000), pixel 30 x -30')
+    assert not out.exists()
+
+
+def test_rasters_without_georeference_are_compared_by_size(tmp_path,
+                                                            capsys):
+    image, label = str(tmp_path / 'img.tif'), str(tmp_path / 'lab.tif')
+    for path, count in ((image, 2), (label, 1)):
+        with rasterio.open(path, 'w', driver='GTiff', width=32, height=16,
+                           count=count, dtype='uint8') as dst:
+            dst.write(np.ones((count, 16, 32), np.uint8))
+    geotiff.main([image, label, str(tmp_path / 'out'), '--patch-size', '16',
+                  '--num-classes', '2'])
+    text = capsys.readouterr().out
+    assert '1 tile: compared by size only (no georeference)' in text
+
+
+def test_scenes_converted_one_call_each_are_all_in_the_manifest(tmp_path):
+    """The docs' way: one call per scene into one dataset root."""
+    out = str(tmp_path / 'out')
+    for i in range(3):
+        image = _georeferenced(tmp_path / f'scene{i}.tif',
+                               np.full((2, 16, 32), i + 1, np.uint16))
+        label = _georeferenced(tmp_path / f'label{i}.tif',
+                               np.full((1, 16, 32), i % 2, np.uint8))
+        geotiff.main([image, label, out, '--patch-size', '16',
+                      '--num-classes', '2'], )
+    rows = read_manifest(out, 'train')
+    assert [r['patch'] for r in rows] == [
+        f'scene{i}_0_{col}' for i in range(3) for col in (0, 16)]
+
+
+def test_a_label_corrected_in_place_is_converted_again(tmp_path, capsys):
+    """The marker records the files' size and time: the corrected label is
+    converted again, and a patch it no longer allows is removed."""
+    image = _georeferenced(tmp_path / 'img.tif', np.ones((1, 16, 48),
+                                                         np.uint8))
+    labels = np.zeros((1, 16, 48), np.uint8)
+    label = _georeferenced(tmp_path / 'lab.tif', labels, nodata=9)
+    out = str(tmp_path / 'out')
+    args = [image, label, out, '--patch-size', '16', '--num-classes', '2']
+    geotiff.main(args)
+    labels[0, :, :16] = 1
+    labels[0, :, 32:] = 9  # nodata: that patch is not written any more
+    _georeferenced(label, labels, nodata=9)
+    stat = os.stat(label)
+    os.utime(label, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    capsys.readouterr()
+    geotiff.main(args)
+    text = capsys.readouterr().out
+    assert ('train: 2 patches (2 written now, 0 already done), 1 not '
+            'written (under 50% labelled pixels)') in text
+    assert ('1 tile: converted again: its source files changed since they '
+            'were converted') in text
+    assert sorted(_patches(out)) == ['img_0_0.tif', 'img_0_16.tif']
+    assert (_patches(out)['img_0_0.tif'] == 1).all()
+    assert [r['patch'] for r in read_manifest(out, 'train')] == [
+        'img_0_0', 'img_0_16']
+
+
+def test_an_all_nodata_image_counts_the_pixels_it_did_not_write(
+        tmp_path, capsys):
+    image = _georeferenced(tmp_path / 'img.tif',
+                           np.full((3, 16, 32), np.nan, np.float32))
+    label = _georeferenced(tmp_path / 'lab.tif', np.zeros((1, 16, 32),
+                                                          np.uint8))
+    geotiff.main([image, label, str(tmp_path / 'out'), '--patch-size', '16',
+                  '--num-classes', '2'])
+    text = capsys.readouterr().out
+    assert ('train: 0 patches (0 written now, 0 already done), 2 not '
+            'written (under 50% labelled pixels)') in text
+    assert ('pixels of the patches not written: labelled 0 (0.0%), image '
+            'nodata 512 (100.0%), label nodata 0 (0.0%)') in text
+    assert 'WARNING: train: no patch was written' in text
+
+
+@pytest.mark.parametrize('extra, message', [
+    (['--stride', '0'], '--stride must be positive, got 0'),
+    (['--stride', '-5'], '--stride must be positive, got -5'),
+    (['--patch-size', '0'], '--patch-size must be positive, got 0'),
+    (['--min-valid', '1.5'], '--min-valid must be in [0, 1], got 1.5'),
+    (['--region', '0', '0', '0', '8'],
+     '--region 0 0 0 8: COL and ROW must be >= 0, WIDTH and HEIGHT '
+     'positive'),
+    (['--num-classes', '0'], '--num-classes must be positive, got 0'),
+], ids=['stride 0', 'stride -5', 'patch 0', 'min-valid', 'region',
+        'num-classes'])
+def test_argument_errors_exit_2(tmp_path, road_mask, capsys, extra,
+                                message):
+    with pytest.raises(SystemExit) as err:
+        geotiff.main([*road_mask, str(tmp_path / 'out'), '--label-map',
+                      '0=0', '255=1', *extra])
+    assert err.value.code == 2
+    assert f'geotiff.py: error: {message}\n' in capsys.readouterr().err
+    assert not (tmp_path / 'out').exists()
