@@ -194,3 +194,39 @@ def test_a_killed_conversion_is_refused_then_finished(tmp_path):
     names = os.listdir(patches)
     assert len(names) == 32 * 32 and not [n for n in names if '.part' in n]
     assert not osp.exists(osp.join(out, '.done/train/img.started'))
+
+
+#: Runs a script with the stack (torch, rasterio, numpy, false_plugin)
+#: unimportable: a tool that imports it before parsing fails.
+NO_STACK = ['-c', "import runpy, sys; sys.modules.update(dict.fromkeys(["
+            "'torch', 'rasterio', 'numpy', 'cv2', 'false_plugin'])); "
+            "sys.argv = sys.argv[1:]; "
+            "runpy.run_path(sys.argv[0], run_name='__main__')"]
+
+
+#: Each converter with its positional (and required) arguments.
+CONVERTERS = {
+    'tools/dataset_converters/geotiff.py': ['img.tif', 'lab.tif', 'out'],
+    'tools/dataset_converters/potsdam.py': ['isprs'],
+    'tools/dataset_converters/deepglobe.py': ['train'],
+    'tools/dataset_converters/tile_folders.py': [
+        'src', 'out', '--images', '*', '--mask-from', 'a=b', '--split',
+        't=1', '--class-table', 'classes.csv'],
+}
+
+
+@pytest.mark.parametrize('tool', [*CONVERTERS, 'tools/make_split.py'])
+def test_help_and_usage_errors_need_no_stack(tool):
+    """``--help`` and argument errors come before the stack is imported
+    (so in well under a second)."""
+    assert run_repo_tool([tool, '--help'],
+                         launcher=NO_STACK).stdout.startswith('usage: ')
+    if tool not in CONVERTERS:
+        return
+    for bad in (['--patch-size', '0'], ['--stride', '-5']):
+        with pytest.raises(AssertionError) as err:
+            run_repo_tool([tool, *CONVERTERS[tool], *bad],
+                          launcher=NO_STACK)
+        assert 'exited 2' in str(err.value)
+        assert (f'error: {bad[0]} must be positive, got {bad[1]}\n'
+                in str(err.value))
