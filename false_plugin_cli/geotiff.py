@@ -1,7 +1,7 @@
 """Cut a GeoTIFF and its label raster into georeferenced patches.
 
     python tools/dataset_converters/geotiff.py IMAGE LABEL OUT_DIR \
-        (--class-table classes.csv | --num-classes K | --label-map RAW=INDEX ...) \
+        (--class-table CSV | --num-classes K | --label-map RAW=INDEX ...) \
         [--split train] [--patch-size 256] [--stride 256] \
         [--region COL ROW WIDTH HEIGHT] [--min-valid 0.5] \
         [--unmapped error|ignore] [--ignore-255] [--whole] [--overwrite]

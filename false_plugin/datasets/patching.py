@@ -101,7 +101,8 @@ def read_grid(path: str) -> Grid:
                              src.transform)
                 return Grid(src.width, src.height, src.crs, transform)
     except RasterioError as err:
-        raise RasterReadError(f'{path}: cannot be read by GDAL: {gdal_reason(err)}') from err
+        raise RasterReadError(
+            f'{path}: cannot be read by GDAL: {gdal_reason(err)}') from err
 
 
 def _same_transform(a: rasterio.Affine, b: rasterio.Affine) -> bool:

@@ -95,7 +95,8 @@ def read_raster(path: str,
             data = src.read(bands, window=win)
             mask = invalid_pixels(src, bands, data, win)
     except RasterioError as err:
-        raise RasterReadError(f'{path}: cannot be read by GDAL: {gdal_reason(err)}') from err
+        raise RasterReadError(
+            f'{path}: cannot be read by GDAL: {gdal_reason(err)}') from err
     img = data.transpose(1, 2, 0)
     if dtype is not None and img.dtype != dtype:
         img = img.astype(dtype)
@@ -161,7 +162,8 @@ def read_valid_mask(path: str,
                 if invalid is not None:
                     valid[row:row + win.height] = ~invalid
     except RasterioError as err:
-        raise RasterReadError(f'{path}: cannot be read by GDAL: {gdal_reason(err)}') from err
+        raise RasterReadError(
+            f'{path}: cannot be read by GDAL: {gdal_reason(err)}') from err
     return valid
 
 
@@ -265,4 +267,5 @@ def raster_size(path: str) -> Tuple[int, int, int]:
         with rasterio.open(path) as src:
             return src.width, src.height, src.count
     except RasterioError as err:
-        raise RasterReadError(f'{path}: cannot be read by GDAL: {gdal_reason(err)}') from err
+        raise RasterReadError(
+            f'{path}: cannot be read by GDAL: {gdal_reason(err)}') from err

@@ -1,4 +1,5 @@
-"""The deepglobe converter; see :mod:`false_plugin_cli.deepglobe` (``--help``)."""
+"""The DeepGlobe Land Cover converter; see
+:mod:`false_plugin_cli.deepglobe` (``--help``)."""
 import os.path as osp
 import sys
 

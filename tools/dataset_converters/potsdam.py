@@ -1,4 +1,5 @@
-"""The potsdam converter; see :mod:`false_plugin_cli.potsdam` (``--help``)."""
+"""The ISPRS Potsdam converter; see :mod:`false_plugin_cli.potsdam`
+(``--help``)."""
 import os.path as osp
 import sys
 
