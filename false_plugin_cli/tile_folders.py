@@ -129,7 +129,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     args = parse_args(argv)
     from false_plugin.datasets import RasterReadError, read_class_table
     from false_plugin.datasets.label_values import resolve_label_map
-    from false_plugin.datasets.tile_folders import (
+    from false_plugin.conversion.tile_folders import (
         TileFolderConverter, assign_splits, find_tile_pairs, parse_colors,
         parse_substitutions, record_split_assignment, split_assignment)
     splits = args.splits

@@ -13,7 +13,7 @@ from _support import (BLACK, DUBAI_COLORS, UNLABELED, read_bands,
                       read_manifest, write_dubai_tiles, write_tif)
 
 from false_plugin.datasets import RasterReadError, read_raster
-from false_plugin.datasets.tile_folders import (TileFolderConverter,
+from false_plugin.conversion.tile_folders import (TileFolderConverter,
                                                 assign_splits,
                                                 expand_colormap,
                                                 find_tile_pairs, parse_colors,

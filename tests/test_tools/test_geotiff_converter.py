@@ -112,7 +112,8 @@ def test_coded_landcover(tmp_path, capsys):
         geotiff.main(args)
     assert str(err.value) == (
         f'error: {label}: label values 95 (1 px) are not in the label map '
-        '(nor the ignore value); nothing was written (--unmapped ignore ignores them)')
+        '(nor the ignore value); nothing was written (--unmapped ignore '
+        'ignores them)')
     assert not osp.exists(osp.join(out, 'img_dir'))
 
     geotiff.main(args + ['--unmapped', 'ignore'])

@@ -5,10 +5,11 @@ The layout of most public and home-made sets: ``area 1/images/x.jpg``
 beside ``area 1/masks/x.png`` (Dubai MBRSC, LoveDA's ``images_png`` /
 ``masks_png``), or ``x_sat.jpg`` beside ``x_mask.png`` (DeepGlobe). Images
 are any GDAL raster (JPEG, PNG, GeoTIFF; any band count, dtype and
-nodata); masks are value rasters (class indices or coded values, mapped as
-by :func:`~.label_values.to_indices`) or RGB colour masks (the class
-table's colours). Tiles of one group (neighbouring parts of one area) go to
-one split: splitting by part would leak neighbours into the test set.
+nodata); masks are value rasters (class indices or coded values, mapped
+as by :func:`~false_plugin.datasets.label_values.to_indices`) or RGB colour
+masks (the class table's colours). Tiles of one group (neighbouring parts
+of one area) go to one split: splitting by part would leak neighbours into
+the test set.
 """
 import glob
 import json
@@ -23,14 +24,15 @@ import numpy as np
 import rasterio
 from rasterio.errors import NotGeoreferencedWarning, RasterioError
 
-from .color_labels import Color, rgb_to_index
-from .label_policy import binary_mask_message, check_label_counts
-from .label_values import (IGNORE_INDEX, LabelMap, raster_value_counts,
-                           to_indices, value_counts)
-from .patching import (IGNORE_CAUSES, ConversionSummary, TileConverter,
-                       TileJob, geotiff_writer, ignore_causes,
-                       in_memory_tile, png_writer)
-from .raster_io import RasterReadError, gdal_reason, read_raster
+from ..datasets.color_labels import Color, rgb_to_index
+from ..datasets.label_policy import binary_mask_message, check_label_counts
+from ..datasets.label_values import (IGNORE_INDEX, LabelMap,
+                                     raster_value_counts, to_indices,
+                                     value_counts)
+from ..datasets.patching import (IGNORE_CAUSES, ConversionSummary,
+                                 TileConverter, TileJob, geotiff_writer,
+                                 ignore_causes, in_memory_tile, png_writer)
+from ..datasets.raster_io import RasterReadError, gdal_reason, read_raster
 #: The file, in the dataset root, recording which groups each split holds.
 SPLITS_RECORD = 'tile_splits.json'
 
@@ -309,12 +311,14 @@ class TileFolderConverter:
         label_map (LabelMap, optional): Raw value -> class index of value
             masks.
         unmapped (str): ``'error'`` or ``'ignore'`` (values that are not
-            classes), as in :func:`~.label_values.to_indices`.
-        min_valid (float): See :class:`~.patching.TileConverter`.
+            classes), as in
+            :func:`~false_plugin.datasets.label_values.to_indices`.
+        min_valid (float): See
+            :class:`~false_plugin.datasets.patching.TileConverter`.
         image_format (str): ``'tif'`` (default) or ``'png'``.
         ignore_255 (bool): 255 in value masks without a label map means "no
             label"; else a 0/255 (or 0/1/255) mask is an error
-            (:func:`~.label_policy.binary_mask_message`).
+            (:func:`~false_plugin.datasets.label_policy.binary_mask_message`).
         overwrite (bool): Convert done tiles again.
     """
 
