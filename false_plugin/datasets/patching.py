@@ -539,7 +539,10 @@ class TileConverter:
                     f'with {marker["options"]}, not {self.options}; add '
                     '--overwrite to convert it again with these options, or '
                     'convert into another folder')
-            elif marker.get('sources') != signature:
+            elif 'sources' not in marker:
+                again = ('converted again: its marker (of an older version) '
+                         'does not record its source files')
+            elif marker['sources'] != signature:
                 again = ('converted again: its source files changed since '
                          'they were converted')
             else:
@@ -573,6 +576,7 @@ class TileConverter:
         _write_json(started, dict(files=sorted(set(old + files))))
         if marker is not None:
             os.remove(done)
+        self._manifest(split).pop(tile, None)
         self._remove(old)
         write_image, write_label = writers or (self.write_image,
                                                self.write_label)
