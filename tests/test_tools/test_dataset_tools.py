@@ -75,13 +75,14 @@ def test_convert_size_mismatch(tmp_path, scene_files):
     with rasterio.open(small, 'w', driver='GTiff', width=8, height=8,
                        count=1, dtype='uint8') as dst:
         dst.write(np.zeros((1, 8, 8), np.uint8))
-    with pytest.raises(AssertionError) as err:
-        run_repo_tool([SCRIPT, scene_files[0], small, str(tmp_path / 'o'),
-                       '--num-classes', '4'])
-    assert (f'error: {small}: the label is not on the grid of its image: '
-            f'label 8x8 px, no georeference; image {scene_files[0]}: 48x40 '
-            'px, EPSG:32617, origin (0, 400), pixel 10 x -10') in str(
-                err.value)
+    from false_plugin_cli import geotiff
+    with pytest.raises(SystemExit) as err:
+        geotiff.main([scene_files[0], small, str(tmp_path / 'o'),
+                      '--num-classes', '4'])
+    assert str(err.value) == (
+        f'error: {small}: the label is not on the grid of its image: label '
+        f'8x8 px, no georeference; image {scene_files[0]}: 48x40 px, '
+        'EPSG:32617, origin (0, 400), pixel 10 x -10')
     assert not (tmp_path / 'o').exists()
 
 
