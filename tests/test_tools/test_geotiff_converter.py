@@ -310,3 +310,28 @@ def test_argument_errors_exit_2(tmp_path, road_mask, capsys, extra,
     assert err.value.code == 2
     assert f'geotiff.py: error: {message}\n' in capsys.readouterr().err
     assert not (tmp_path / 'out').exists()
+
+
+def test_grid_comparison_tolerance_and_notes(tmp_path):
+    """A hundredth of a pixel is the same grid, a tenth is not; a file
+    without georeference is compared by size, and the note says which."""
+    from false_plugin.datasets.patching import check_same_grid
+    data = np.zeros((1, 8, 8), np.uint8)
+    image = _georeferenced(tmp_path / 'img.tif', data)
+    near = _georeferenced(tmp_path / 'near.tif', data,
+                          origin=(600000 + 0.003 * 30, 4000000))
+    far = _georeferenced(tmp_path / 'far.tif', data,
+                         origin=(600000 + 0.1 * 30, 4000000))
+    plain = str(tmp_path / 'plain.tif')
+    with rasterio.open(plain, 'w', driver='GTiff', width=8, height=8,
+                       count=1, dtype='uint8') as dst:
+        dst.write(data)
+    assert check_same_grid(image, near) is None
+    with pytest.raises(ValueError, match='origin'):
+        check_same_grid(image, far)
+    assert check_same_grid(image, plain) == (
+        'compared by size only (the label has no georeference)')
+    assert check_same_grid(plain, image) == (
+        'compared by size only (the image has no georeference)')
+    assert check_same_grid(plain, plain) == (
+        'compared by size only (no georeference)')
