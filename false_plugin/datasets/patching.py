@@ -582,14 +582,14 @@ class TileConverter:
                                                self.write_label)
         rows = []
         for window, stem in zip(planned, stems):
-            image, label_patch, cause = read(window)
+            pixels, label_patch, cause = read(window)
             if (cause == 0).mean() < self.min_valid:
                 summary.add_skipped(
                     cause, f'under {self.min_valid:.0%} labelled pixels')
                 continue
             label_patch = np.where(cause > 0, IGNORE_INDEX,
                                    label_patch).astype(np.uint8)
-            write_image(osp.join(img_dir, stem + self.img_suffix), image,
+            write_image(osp.join(img_dir, stem + self.img_suffix), pixels,
                         window)
             write_label(osp.join(ann_dir, stem + self.ann_suffix),
                         label_patch[..., None], window)
