@@ -10,10 +10,9 @@ import cv2
 import numpy as np
 
 from ..datasets.color_labels import rgb_to_index
-from ..datasets.patching import (TileConverter, TileJob, ignore_causes,
-                                 in_memory_tile)
 from ..datasets.raster_io import read_raster
 from ..datasets.rs_seg import DeepGlobeLandCoverDataset
+from .patching import TileConverter, TileJob, ignore_causes, in_memory_tile
 
 
 def write_jpeg_atomically(path: str, image: np.ndarray, window=None) -> None:

@@ -9,10 +9,9 @@ import rasterio
 from ..datasets.label_policy import check_label_counts, classes_and_label_map
 from ..datasets.label_values import (IGNORE_INDEX, raster_value_counts,
                                      to_indices)
-from ..datasets.patching import (ConversionSummary, TileConverter,
-                                 check_same_grid, geotiff_writer,
-                                 ignore_causes)
 from ..datasets.raster_io import read_raster
+from .patching import (ConversionSummary, TileConverter, check_same_grid,
+                       geotiff_writer, ignore_causes)
 
 
 def convert_geotiff(image: str,

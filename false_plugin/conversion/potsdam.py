@@ -5,11 +5,11 @@ import re
 from typing import Callable, Dict, Optional
 
 from ..datasets.color_labels import rgb_to_index
-from ..datasets.patching import (TileConverter, TileJob, geotiff_writer,
-                                 ignore_causes, in_memory_tile, png_writer)
 from ..datasets.raster_io import read_raster
 from ..datasets.rs_seg import (POTSDAM_TEST_TILES, POTSDAM_TRAIN_TILES,
                                PotsdamRSDataset)
+from .patching import (TileConverter, TileJob, geotiff_writer, ignore_causes,
+                       in_memory_tile, png_writer)
 
 #: Band count of each ISPRS image type.
 BANDS = dict(RGB=3, IRRG=3, RGBIR=4)

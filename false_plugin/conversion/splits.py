@@ -4,7 +4,7 @@ import os.path as osp
 import random
 from typing import Callable, List, Optional, Sequence
 
-from ..datasets.patching import check_finished
+from .patching import check_finished
 
 
 def split_name(fraction: float) -> str:

@@ -29,10 +29,10 @@ from ..datasets.label_policy import binary_mask_message, check_label_counts
 from ..datasets.label_values import (IGNORE_INDEX, LabelMap,
                                      raster_value_counts, to_indices,
                                      value_counts)
-from ..datasets.patching import (IGNORE_CAUSES, ConversionSummary,
-                                 TileConverter, TileJob, geotiff_writer,
-                                 ignore_causes, in_memory_tile, png_writer)
 from ..datasets.raster_io import RasterReadError, gdal_reason, read_raster
+from .patching import (IGNORE_CAUSES, ConversionSummary, TileConverter,
+                       TileJob, geotiff_writer, ignore_causes, in_memory_tile,
+                       png_writer)
 #: The file, in the dataset root, recording which groups each split holds.
 SPLITS_RECORD = 'tile_splits.json'
 
@@ -314,7 +314,7 @@ class TileFolderConverter:
             classes), as in
             :func:`~false_plugin.datasets.label_values.to_indices`.
         min_valid (float): See
-            :class:`~false_plugin.datasets.patching.TileConverter`.
+            :class:`~false_plugin.conversion.patching.TileConverter`.
         image_format (str): ``'tif'`` (default) or ``'png'``.
         ignore_255 (bool): 255 in value masks without a label map means "no
             label"; else a 0/255 (or 0/1/255) mask is an error

@@ -6,7 +6,7 @@ from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
 from .class_table import read_class_table
-from .patching import check_finished
+from ..conversion.patching import check_finished
 
 
 class _LabelCheckMixin:

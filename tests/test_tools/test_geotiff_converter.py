@@ -315,7 +315,7 @@ def test_argument_errors_exit_2(tmp_path, road_mask, capsys, extra,
 def test_grid_comparison_tolerance_and_notes(tmp_path):
     """A hundredth of a pixel is the same grid, a tenth is not; a file
     without georeference is compared by size, and the note says which."""
-    from false_plugin.datasets.patching import check_same_grid
+    from false_plugin.conversion.patching import check_same_grid
     data = np.zeros((1, 8, 8), np.uint8)
     image = _georeferenced(tmp_path / 'img.tif', data)
     near = _georeferenced(tmp_path / 'near.tif', data,

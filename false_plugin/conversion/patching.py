@@ -16,8 +16,8 @@ import rasterio
 from rasterio.errors import NotGeoreferencedWarning, RasterioError
 from rasterio.windows import Window
 
-from .label_values import IGNORE_INDEX
-from .raster_io import RasterReadError, gdal_reason
+from ..datasets.label_values import IGNORE_INDEX
+from ..datasets.raster_io import RasterReadError, gdal_reason
 
 
 def windows(width: int,
