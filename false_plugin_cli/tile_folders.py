@@ -112,7 +112,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         help='255 in value masks without a label map means '
                         '"no label" (else a 0/255 mask is an error)')
     parser.add_argument('--overwrite', action='store_true',
-                        help='convert finished tiles again')
+                        help='convert finished tiles again (with other '
+                        'options; the splits must stay the same: other '
+                        'splits go into a new folder)')
     args = parser.parse_args(argv)
     check_cutting(parser, args)
     if args.mask_colors and args.label_map:
