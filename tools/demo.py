@@ -273,7 +273,7 @@ def test_region_raster(scene: DemoScene) -> str:
         return tiles[0]
     import rasterio
     from rasterio.windows import Window, transform
-    from false_plugin.datasets.patching import write_geotiff_atomically
+    from false_plugin.conversion.patching import write_geotiff_atomically
     path = osp.join(data_root, 'test_region.tif')
     if not osp.exists(path):
         with rasterio.open(image) as src:

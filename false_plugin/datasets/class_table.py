@@ -1,6 +1,7 @@
 """Class tables: ``name,index,r,g,b[,value]`` CSV files describing classes."""
 import csv
-from typing import Dict, List, NamedTuple, Optional, Tuple
+import os
+from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 HEADER = ['name', 'index', 'r', 'g', 'b']
 
@@ -81,3 +82,22 @@ def read_class_table(path: str) -> ClassTable:
         classes=tuple(by_index[i][0] for i in range(len(by_index))),
         palette=[by_index[i][1] for i in range(len(by_index))],
         label_map=label_map)
+
+
+def write_class_table(path: str,
+                      classes: Sequence[Tuple[str, Sequence[int]]]) -> None:
+    """Write a class table (``name,index,r,g,b``) that
+    :func:`read_class_table` reads back; index = position.
+
+    Args:
+        path (str): The CSV file (written under a temporary name, then
+            renamed).
+        classes (Sequence[tuple]): ``[(name, (r, g, b)), ...]`` in index
+            order.
+    """
+    with open(path + '.part', 'w', newline='', encoding='utf-8') as f:
+        writer = csv.writer(f)
+        writer.writerow(HEADER)
+        for index, (name, rgb) in enumerate(classes):
+            writer.writerow([name, index, *rgb])
+    os.replace(path + '.part', path)

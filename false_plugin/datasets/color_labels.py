@@ -3,6 +3,8 @@ from typing import Dict, Sequence, Tuple
 
 import numpy as np
 
+from .label_values import IGNORE_INDEX
+
 Color = Tuple[int, int, int]
 
 
@@ -11,7 +13,7 @@ def rgb_to_index(label: np.ndarray,
                  ignore_colors: Sequence[Color] = (),
                  path: str = '<array>',
                  binarize: bool = False,
-                 ignore_index: int = 255) -> np.ndarray:
+                 ignore_index: int = IGNORE_INDEX) -> np.ndarray:
     """Map an RGB label image to class indices.
 
     Args:
@@ -21,7 +23,8 @@ def rgb_to_index(label: np.ndarray,
         path (str): The file, for error messages.
         binarize (bool): Threshold every channel at 128 first (DeepGlobe's
             released masks are not exactly 0/255).
-        ignore_index (int): Defaults to 255.
+        ignore_index (int): Defaults to :data:`~.label_values.IGNORE_INDEX`
+            (255).
 
     Returns:
         np.ndarray: ``(H, W)`` uint8 indices.

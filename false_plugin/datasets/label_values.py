@@ -14,8 +14,11 @@ import numpy as np
 
 from .raster_io import STRIP_ROWS, raster_size, read_raster
 
+#: The ignore value of every index label this package writes or reads:
+#: "no class here" (nodata, unlabelled, a value that is not a class).
+IGNORE_INDEX = 255
 #: Largest class index a uint8 label map can hold besides the ignore value.
-MAX_INDEX = 254
+MAX_INDEX = IGNORE_INDEX - 1
 
 LabelMap = Mapping[int, int]
 
@@ -94,7 +97,7 @@ def value_counts(values: np.ndarray) -> Dict[int, int]:
 
 def unmapped_values(counts: Mapping[int, int],
                     label_map: Optional[LabelMap] = None,
-                    ignore_index: int = 255,
+                    ignore_index: int = IGNORE_INDEX,
                     num_classes: Optional[int] = None) -> Dict[int, int]:
     """The values of ``counts`` that are neither a class nor ignored.
 
@@ -146,7 +149,7 @@ def unmapped_message(path: str, bad: Mapping[int, int],
 
 def to_indices(raw: np.ndarray,
                label_map: Optional[LabelMap] = None,
-               ignore_index: int = 255,
+               ignore_index: int = IGNORE_INDEX,
                num_classes: Optional[int] = None,
                nodata: Optional[np.ndarray] = None,
                unmapped: str = 'error',

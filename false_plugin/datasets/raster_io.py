@@ -27,6 +27,22 @@ STRIP_ROWS = 1024
 _PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
 
 
+def gdal_reason(err: BaseException) -> str:
+    """The message of a rasterio error with GDAL's own reasons, which
+    rasterio chains as causes behind "See previous exception for details"
+    (a truncated file: ``TIFFReadEncodedStrip:Read error at scanline
+    ...``)."""
+    messages, seen = [], set()
+    while err is not None and id(err) not in seen:
+        seen.add(id(err))
+        text = str(err).strip()
+        if text and 'See previous exception' not in text and \
+                text not in messages:
+            messages.append(text)
+        err = err.__cause__ or err.__context__
+    return '; '.join(messages) or 'unknown GDAL error'
+
+
 class RasterReadError(IOError):
     """A raster could not be read; the message names the file and why."""
 
@@ -79,7 +95,8 @@ def read_raster(path: str,
             data = src.read(bands, window=win)
             mask = invalid_pixels(src, bands, data, win)
     except RasterioError as err:
-        raise RasterReadError(f'{path}: cannot be read by GDAL: {err}') from err
+        raise RasterReadError(
+            f'{path}: cannot be read by GDAL: {gdal_reason(err)}') from err
     img = data.transpose(1, 2, 0)
     if dtype is not None and img.dtype != dtype:
         img = img.astype(dtype)
@@ -145,7 +162,8 @@ def read_valid_mask(path: str,
                 if invalid is not None:
                     valid[row:row + win.height] = ~invalid
     except RasterioError as err:
-        raise RasterReadError(f'{path}: cannot be read by GDAL: {err}') from err
+        raise RasterReadError(
+            f'{path}: cannot be read by GDAL: {gdal_reason(err)}') from err
     return valid
 
 
@@ -249,4 +267,5 @@ def raster_size(path: str) -> Tuple[int, int, int]:
         with rasterio.open(path) as src:
             return src.width, src.height, src.count
     except RasterioError as err:
-        raise RasterReadError(f'{path}: cannot be read by GDAL: {err}') from err
+        raise RasterReadError(
+            f'{path}: cannot be read by GDAL: {gdal_reason(err)}') from err

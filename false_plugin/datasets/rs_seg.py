@@ -6,17 +6,29 @@ from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
 from .class_table import read_class_table
+from ..conversion.patching import check_finished
 
 
 class _LabelCheckMixin:
     """Gives every sample ``num_classes`` (and ``raw_label_map``) for
     :class:`~false_plugin.datasets.transforms.LoadRSAnnotations`, which
-    then rejects label values that are not classes."""
+    then rejects label values that are not classes; refuses a split that a
+    conversion left unfinished (naming its tiles) and an image folder
+    without images."""
 
     raw_label_map: Optional[dict] = None
 
     def load_data_list(self) -> List[dict]:
+        img_dir = self.data_prefix.get('img_path', '')
+        if osp.basename(osp.dirname(osp.normpath(img_dir))) == 'img_dir':
+            check_finished(self.data_root, osp.basename(
+                osp.normpath(img_dir)))
         data_list = super().load_data_list()
+        if not data_list:
+            raise FileNotFoundError(
+                f'{img_dir}: no *{self.img_suffix} images'
+                + (f' listed by {self.ann_file}' if self.ann_file else '')
+                + f' ({type(self).__name__}, data_root {self.data_root!r})')
         for info in data_list:
             info['num_classes'] = len(self.metainfo['classes'])
             info['raw_label_map'] = self.raw_label_map
@@ -79,13 +91,25 @@ class XiangtanDataset(RSSegDataset):
     """
 
 
+#: The 24 official training tiles of ISPRS Potsdam (``top_potsdam_{id}``).
+POTSDAM_TRAIN_TILES = (
+    '2_10', '2_11', '2_12', '3_10', '3_11', '3_12', '4_10', '4_11', '4_12',
+    '5_10', '5_11', '5_12', '6_7', '6_8', '6_9', '6_10', '6_11', '6_12',
+    '7_7', '7_8', '7_9', '7_10', '7_11', '7_12')
+#: Its 14 official test tiles.
+POTSDAM_TEST_TILES = (
+    '2_13', '2_14', '3_13', '3_14', '4_13', '4_14', '4_15', '5_13', '5_14',
+    '5_15', '6_13', '6_14', '6_15', '7_13')
+
+
 @DATASETS.register_module()
 class PotsdamRSDataset(_LabelCheckMixin, BaseSegDataset):
     """ISPRS Potsdam patches written by ``tools/dataset_converters/potsdam.py``.
 
     Images are ``{tile}_{i}.png`` (RGB) or ``.tif`` (RGBIR, IRRG, 4-band
     RGBIR read by ``LoadRSImageFromFile``); labels index PNGs with clutter as
-    class 5 and the black no-label colour as 255.
+    class 5 and the black no-label colour as 255. The tiles of each split
+    are :data:`POTSDAM_TRAIN_TILES` and :data:`POTSDAM_TEST_TILES`.
     """
     METAINFO = dict(
         classes=('impervious_surface', 'building', 'low_vegetation', 'tree',

@@ -116,3 +116,38 @@ def test_resolve_label_map_from_items_or_table_never_both():
     assert resolve_label_map(None, None, 't.csv') is None
     with pytest.raises(ValueError, match='t.csv has a value column'):
         resolve_label_map(['0=0'], {10: 0}, 't.csv')
+
+
+def test_the_classes_of_a_conversion(tmp_path):
+    from false_plugin.datasets.class_table import (read_class_table,
+                                                   write_class_table)
+    from false_plugin.datasets.label_policy import classes_and_label_map
+    table = str(tmp_path / 'classes.csv')
+    write_class_table(table, [('bg', (0, 0, 0)), ('road', (9, 9, 9))])
+    assert read_class_table(table).classes == ('bg', 'road')
+    assert classes_and_label_map(table) == (None, ('bg', 'road'), 2)
+    assert classes_and_label_map(None, ['0=0', '255=1']) == (
+        {0: 0, 255: 1}, None, 2)
+    assert classes_and_label_map(None, None, 4) == (None, None, 4)
+    with pytest.raises(ValueError, match='the classes are unknown'):
+        classes_and_label_map()
+    with pytest.raises(ValueError, match='--num-classes 3, but .* has 2'):
+        classes_and_label_map(table, None, 3)
+
+
+@pytest.mark.parametrize('counts, hint', [
+    ({0: 10, 255: 5}, '--label-map 0=0 255=1'),
+    ({0: 10, 1: 3, 255: 5}, '--label-map 0=0 1=1 255=2'),
+    ({1: 3, 255: 5}, '--label-map 1=1 255=2'),
+])
+def test_binary_masks_without_a_map_name_the_map_to_add(counts, hint):
+    from false_plugin.datasets.label_policy import (binary_mask_message,
+                                                    check_label_counts)
+    with pytest.raises(ValueError) as err:
+        check_label_counts('m.tif', counts, None, 3)
+    assert str(err.value).startswith('m.tif: its values are ')
+    assert f'add {hint};' in str(err.value)
+    assert binary_mask_message('m.tif', counts, ignore_255=True) is None
+    assert binary_mask_message('m.tif', counts, {0: 0, 255: 1}) is None
+    assert binary_mask_message('m.tif', {0: 1, 1: 2}) is None
+    assert binary_mask_message('m.tif', {0: 1, 2: 1, 255: 1}) is None

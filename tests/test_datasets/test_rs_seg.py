@@ -160,3 +160,18 @@ def test_reduce_zero_label_is_an_argument(tmp_path):
         reduce_zero_label=True, pipeline=SEG_PIPELINE)
     gt = dataset[0]['data_samples'].gt_sem_seg.data[0]
     assert (gt[0] == 255).all() and (gt[1:] == 1).all()
+
+
+def test_an_empty_image_folder_names_it(tmp_path):
+    """Not numpy's "need at least one array to concatenate"."""
+    (tmp_path / 'img_dir/train').mkdir(parents=True)
+    (tmp_path / 'ann_dir/train').mkdir(parents=True)
+    (tmp_path / 'classes.csv').write_text(TABLE)
+    with pytest.raises(FileNotFoundError) as err:
+        _build(type='RSSegDataset', data_root=str(tmp_path),
+               data_prefix=dict(img_path='img_dir/train',
+                                seg_map_path='ann_dir/train'),
+               pipeline=SEG_PIPELINE)
+    assert str(err.value) == (
+        f'{tmp_path}/img_dir/train: no *.tif images (RSSegDataset, '
+        f'data_root {str(tmp_path)!r})')

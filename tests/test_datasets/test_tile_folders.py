@@ -13,7 +13,7 @@ from _support import (BLACK, DUBAI_COLORS, UNLABELED, read_bands,
                       read_manifest, write_dubai_tiles, write_tif)
 
 from false_plugin.datasets import RasterReadError, read_raster
-from false_plugin.datasets.tile_folders import (TileFolderConverter,
+from false_plugin.conversion.tile_folders import (TileFolderConverter,
                                                 assign_splits,
                                                 expand_colormap,
                                                 find_tile_pairs, parse_colors,
@@ -273,7 +273,8 @@ def test_a_mostly_unlabelled_whole_tile_is_kept(tmp_path):
     mask[:5, :10] = 1  # 1.6% labelled
     cv2.imwrite(str(root / 'Tile 1/masks/image_part_001.png'), mask)
     out = tmp_path / 'out'
-    converter = TileFolderConverter(str(root), str(out), 2, min_valid=0.5)
+    converter = TileFolderConverter(str(root), str(out), 2, min_valid=0.5,
+                                    ignore_255=True)
     summary = converter.convert('test_tiles', _pairs(root), None, None,
                                 log=None)
     assert summary.patches == {'written': 1}
@@ -302,6 +303,61 @@ def test_binary_png_value_mask_with_label_map(tmp_path):
                                       _cut(mask // 255, _window(row)))
     assert summary.class_pixels == {0: 2048 - 15 * 40, 1: 15 * 40}
     assert summary.ignored == {}
+
+
+def test_binary_value_mask_without_map_is_refused_before_writing(tmp_path):
+    """Its 255 pixels (the buildings) would never be trained on: every
+    value mask is checked first, and the error prints the map to add."""
+    root = tmp_path / 'src'
+    (root / 'Tile 1/images').mkdir(parents=True)
+    (root / 'Tile 1/masks').mkdir()
+    cv2.imwrite(str(root / 'Tile 1/images/image_part_001.jpg'),
+                np.full((45, 70, 3), 90, np.uint8))
+    mask = np.zeros((45, 70), np.uint8)
+    mask[5:20, 10:50] = 255
+    path = root / 'Tile 1/masks/image_part_001.png'
+    cv2.imwrite(str(path), mask)
+    out = tmp_path / 'out'
+    converter = TileFolderConverter(str(root), str(out), 2)
+    with pytest.raises(ValueError) as err:
+        converter.check_labels(_pairs(root))
+    assert str(err.value) == (
+        f'{path}: its values are 0 (2,550 px), 255 (600 px): a binary mask? '
+        '255 is the ignore value, so without a label map its 600 px would '
+        'never be trained on. If 255 is a class, add --label-map 0=0 255=1; '
+        'if it means "no label", add --ignore-255. Nothing was written')
+    with pytest.raises(ValueError, match='a binary mask'):  # and per tile
+        converter.convert('train', _pairs(root), 32, 32, log=None)
+    assert not out.exists()
+    TileFolderConverter(str(root), str(out), 2,
+                        ignore_255=True).check_labels(_pairs(root))
+
+
+def test_a_shifted_georeferenced_mask_is_refused(tmp_path):
+    root = tmp_path / 'src'
+    for folder in ('images', 'masks'):
+        (root / 'Scene A' / folder).mkdir(parents=True)
+    image = write_tif(root / 'Scene A/images/part_1.tif',
+                      np.ones((3, 45, 70), np.uint8))
+    mask = str(root / 'Scene A/masks/part_1.tif')
+    with rasterio.open(
+            mask, 'w', driver='GTiff', width=70, height=45, count=1,
+            dtype='uint8', crs='EPSG:32617',
+            transform=rasterio.transform.from_origin(600000 + 300, 4000000,
+                                                     30, 30)) as dst:
+        dst.write(np.zeros((1, 45, 70), np.uint8))
+    pairs = find_tile_pairs(str(root), '*/images/*.tif', [('images/',
+                                                           'masks/')])
+    out = tmp_path / 'out'
+    with pytest.raises(ValueError) as err:
+        TileFolderConverter(str(root), str(out), 3).convert(
+            'train', pairs, 32, 32, log=None)
+    assert str(err.value) == (
+        f'{mask}: the label is not on the grid of its image: label 70x45 '
+        'px, EPSG:32617, origin (600300, 4000000), pixel 30 x -30; image '
+        f'{image}: 70x45 px, EPSG:32617, origin (600000, 4000000), pixel 30 '
+        'x -30')
+    assert not (out / 'img_dir').exists()
 
 
 def test_uint16_geotiff_keeps_bands_dtype_and_georeference(tmp_path):

@@ -1,7 +1,6 @@
 """Potsdam and DeepGlobe converters on fixtures in the released formats."""
 import os
 import os.path as osp
-import sys
 
 import cv2
 import numpy as np
@@ -9,11 +8,9 @@ import pytest
 import rasterio
 from _support import run_repo_tool
 
-sys.path.insert(0, osp.join(osp.dirname(osp.dirname(osp.dirname(
-    osp.abspath(__file__)))), 'tools', 'dataset_converters'))
-from potsdam import TEST_TILES, TRAIN_TILES  # noqa: E402
-
-from false_plugin.datasets.color_labels import rgb_to_index  # noqa: E402
+from false_plugin.datasets.color_labels import rgb_to_index
+from false_plugin.datasets.rs_seg import (POTSDAM_TEST_TILES as TEST_TILES,
+                                         POTSDAM_TRAIN_TILES as TRAIN_TILES)
 
 POTSDAM_COLORS = np.array([[255, 255, 255], [0, 0, 255], [0, 255, 255],
                            [0, 255, 0], [255, 255, 0], [255, 0, 0],
@@ -32,7 +29,7 @@ def _isprs_root(root, size=40, bad_tile=None):
     rng = np.random.default_rng(0)
     for folder in ('2_Ortho_RGB', '4_Ortho_RGBIR', '5_Labels_all'):
         os.makedirs(root / folder)
-    for tile in TRAIN_TILES + TEST_TILES:
+    for tile in (*TRAIN_TILES, *TEST_TILES):
         index = rng.integers(0, 7, (size, size))
         rgb = POTSDAM_COLORS[index].transpose(2, 0, 1)
         if tile == bad_tile:

@@ -5,10 +5,11 @@ The layout of most public and home-made sets: ``area 1/images/x.jpg``
 beside ``area 1/masks/x.png`` (Dubai MBRSC, LoveDA's ``images_png`` /
 ``masks_png``), or ``x_sat.jpg`` beside ``x_mask.png`` (DeepGlobe). Images
 are any GDAL raster (JPEG, PNG, GeoTIFF; any band count, dtype and
-nodata); masks are value rasters (class indices or coded values, mapped as
-by :func:`~.label_values.to_indices`) or RGB colour masks (the class
-table's colours). Tiles of one group (neighbouring parts of one area) go to
-one split: splitting by part would leak neighbours into the test set.
+nodata); masks are value rasters (class indices or coded values, mapped
+as by :func:`~false_plugin.datasets.label_values.to_indices`) or RGB colour
+masks (the class table's colours). Tiles of one group (neighbouring parts
+of one area) go to one split: splitting by part would leak neighbours into
+the test set.
 """
 import glob
 import json
@@ -23,14 +24,15 @@ import numpy as np
 import rasterio
 from rasterio.errors import NotGeoreferencedWarning, RasterioError
 
-from .color_labels import Color, rgb_to_index
-from .label_values import LabelMap, to_indices
+from ..datasets.color_labels import Color, rgb_to_index
+from ..datasets.label_policy import binary_mask_message, check_label_counts
+from ..datasets.label_values import (IGNORE_INDEX, LabelMap,
+                                     raster_value_counts, to_indices,
+                                     value_counts)
+from ..datasets.raster_io import RasterReadError, gdal_reason, read_raster
 from .patching import (IGNORE_CAUSES, ConversionSummary, TileConverter,
-                       geotiff_writer, ignore_causes, in_memory_tile,
+                       TileJob, geotiff_writer, ignore_causes, in_memory_tile,
                        png_writer)
-from .raster_io import RasterReadError, read_raster
-
-IGNORE_INDEX = 255
 #: The file, in the dataset root, recording which groups each split holds.
 SPLITS_RECORD = 'tile_splits.json'
 
@@ -309,9 +311,15 @@ class TileFolderConverter:
         label_map (LabelMap, optional): Raw value -> class index of value
             masks.
         unmapped (str): ``'error'`` or ``'ignore'`` (values that are not
-            classes), as in :func:`~.label_values.to_indices`.
-        min_valid (float): See :class:`~.patching.TileConverter`.
+            classes), as in
+            :func:`~false_plugin.datasets.label_values.to_indices`.
+        min_valid (float): See
+            :class:`~false_plugin.conversion.patching.TileConverter`.
         image_format (str): ``'tif'`` (default) or ``'png'``.
+        ignore_255 (bool): 255 in value masks without a label map means "no
+            label"; else a 0/255 (or 0/1/255) mask is an error
+            (:func:`~false_plugin.datasets.label_policy.binary_mask_message`).
+        overwrite (bool): Convert done tiles again.
     """
 
     def __init__(self,
@@ -323,7 +331,9 @@ class TileFolderConverter:
                  label_map: Optional[LabelMap] = None,
                  unmapped: str = 'error',
                  min_valid: float = 0.0,
-                 image_format: str = 'tif') -> None:
+                 image_format: str = 'tif',
+                 ignore_255: bool = False,
+                 overwrite: bool = False) -> None:
         if palette is None and ignore_colors:
             raise ValueError('ignore colours need colour masks (a palette)')
         if palette is not None and label_map is not None:
@@ -341,6 +351,8 @@ class TileFolderConverter:
         self.label_map = label_map
         self.unmapped = unmapped
         self.min_valid = min_valid
+        self.ignore_255 = ignore_255
+        self.overwrite = overwrite
         self.causes = IGNORE_CAUSES + tuple(
             f'colour {name}' for name in self.ignore_colors)
 
@@ -371,31 +383,39 @@ class TileFolderConverter:
                        root=osp.abspath(self.root),
                        image_format=self.image_format)
         suffix = '.' + self.image_format
-        summary = ConversionSummary(causes=self.causes)
-        converter = None
-        for i, tile in enumerate(tiles, 1):
-            write_image, write_label = self._writers(
-                osp.join(self.root, tile.image))
-            converter = TileConverter(
-                self.out_dir, patch, stride, suffix, write_image,
-                ann_suffix=suffix, write_label=write_label,
-                # A whole (test) tile is kept whatever its labelled share.
-                min_valid=self.min_valid if patch is not None else 0.0,
-                options=options,
-                causes=self.causes)
-            with warnings.catch_warnings():  # JPEG, PNG: no georeference
+        converter = TileConverter(
+            self.out_dir, patch, stride, suffix, None, ann_suffix=suffix,
+            # A whole (test) tile is kept whatever its labelled share.
+            min_valid=self.min_valid if patch is not None else 0.0,
+            options=options, causes=self.causes, overwrite=self.overwrite)
+        jobs = [TileJob(tile.name, tile.image,
+                        lambda t=tile: self._open(t, patch),
+                        label=osp.join(self.root, tile.mask),
+                        image=osp.join(self.root, tile.image),
+                        writers=self._writers(osp.join(self.root,
+                                                       tile.image)),
+                        name=tile.image) for tile in tiles]
+        return converter.convert_tiles(split, jobs, log)
+
+    def check_labels(self, tiles: Sequence[TilePair]) -> None:
+        """Check the values of every value mask before anything is written
+        (colour masks are checked tile by tile, as they are converted).
+
+        Raises:
+            ValueError: Naming the first mask whose values are not classes,
+                or that is a 0/255 mask without a label map.
+            RasterReadError: If a mask cannot be read.
+        """
+        if self.palette is not None:
+            return
+        for tile in tiles:
+            path = osp.join(self.root, tile.mask)
+            with warnings.catch_warnings():
                 warnings.simplefilter('ignore', NotGeoreferencedWarning)
-                tile_summary = converter.convert(
-                    split, tile.name, tile.image,
-                    lambda t=tile: self._open(t, patch))
-            summary.update(tile_summary)
-            if log is not None:
-                state = ('already done' if 'already done' in
-                         tile_summary.patches else 'converted')
-                log(f'[{split} {i}/{len(tiles)}] {tile.image}: {state}')
-        if converter is not None:
-            converter.write_manifest(split, [t.name for t in tiles])
-        return summary
+                counts = raster_value_counts(path)
+            check_label_counts(path, counts, self.label_map,
+                               self.num_classes, self.ignore_255,
+                               self.unmapped)
 
     def _writers(self, image: str) -> tuple:
         """Image and label writers: GeoTIFFs carrying the image's
@@ -412,7 +432,8 @@ class TileFolderConverter:
                 src = rasterio.open(image)
         except RasterioError as err:
             raise RasterReadError(
-                f'{image}: cannot be read by GDAL: {err}') from err
+                f'{image}: cannot be read by GDAL: '
+                f'{gdal_reason(err)}') from err
         with src:
             geo = src.crs is not None or not src.transform.is_identity
             transform = src.transform if geo else None
@@ -455,6 +476,13 @@ class TileFolderConverter:
                 raise ValueError(
                     f'{mask_path}: {raw.shape[2]} bands; a value mask has '
                     'one (an RGB colour mask needs the class colours)')
+            valid = raw[..., 0] if mask_nodata is None else raw[..., 0][
+                ~mask_nodata]
+            message = valid.dtype.kind in 'ub' and binary_mask_message(
+                mask_path, value_counts(valid), self.label_map,
+                self.ignore_255)
+            if message:
+                raise ValueError(message)
             label, unmapped = to_indices(
                 raw[..., 0], self.label_map, IGNORE_INDEX, self.num_classes,
                 mask_nodata, self.unmapped, mask_path)
