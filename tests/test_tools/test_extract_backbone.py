@@ -17,6 +17,10 @@ from false_plugin.compat import (NotACheckpointError, UnsafeCheckpointError,
 from false_plugin.models.checkpoints import CheckpointMismatchError
 
 TOOL = 'tools/model_converters/extract_backbone.py'
+#: Runs a script with torch and false_plugin unimportable.
+NO_STACK = ['-c', "import runpy, sys; sys.modules['torch'] = None; "
+            "sys.modules['false_plugin'] = None; sys.argv = sys.argv[1:]; "
+            "runpy.run_path(sys.argv[0], run_name='__main__')"]
 SEG_CONFIG = 'tests/configs/deeplabv3plus_r18_tiny.py'
 
 
@@ -165,10 +169,11 @@ def test_text_file_as_checkpoint(tmp_path, run_tool):
     with pytest.raises(NotACheckpointError,
                        match=f'{text} is not a PyTorch checkpoint'):
         extract_backbone.extract(str(text))
-    # Usage errors: exit 2 before anything heavy is imported.
+    # Usage errors: exit 2 before anything heavy is imported (torch and
+    # false_plugin unimportable here).
     with pytest.raises(AssertionError) as err:
         run_tool([TOOL, str(tmp_path / 'missing.pth'),
-                  str(tmp_path / 'x.pth')])
+                  str(tmp_path / 'x.pth')], launcher=NO_STACK)
     assert 'exited 2' in str(err.value)
     assert (f'error: checkpoint {tmp_path / "missing.pth"}: no such file or '
             'directory') in str(err.value)
