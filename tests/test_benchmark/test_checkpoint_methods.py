@@ -64,7 +64,8 @@ def _spec(tmp_path, checkpoint, **row):
 work_dir = {str(tmp_path / 'work')!r}
 seeds = [0]
 pretrain = [dict(name={ROW!r}, checkpoint={checkpoint!r}, **{row!r})]
-finetune = dict(config={SEG_CONFIG!r}, fractions={{'all': 'splits/train_all.txt'}})
+finetune = dict(config={SEG_CONFIG!r},
+                fractions={{'all': 'splits/train_all.txt'}})
 ''')
     return str(spec)
 

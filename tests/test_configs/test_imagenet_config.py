@@ -24,7 +24,8 @@ def test_torchvision_resnet50_initialises_the_encoder(tmp_path):
     out = str(tmp_path / 'imagenet_r50_backbone.pth')
     report = extract_backbone(str(tmp_path / 'resnet50-0676ba61.pth'), out,
                               seg_config=CONFIG, fmt='torchvision')
-    assert report['dropped'] == {'fc': 2} and report['written'] == 318  # 320 - fc.weight, fc.bias
+    # All 320 tensors but the classifier's fc.weight and fc.bias.
+    assert report['dropped'] == {'fc': 2} and report['written'] == 318
 
     cfg = Config.fromfile(CONFIG)
     assert cfg.model.backbone.init_cfg.checkpoint == (
