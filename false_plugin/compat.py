@@ -16,7 +16,10 @@ once, when :mod:`false_plugin` is imported.
    with ``UnpicklingError: Unsupported global``. We keep ``weights_only=True``
    (a checkpoint must never be able to run code) and allow exactly the types
    mmengine writes; anything else is refused with an error that names the
-   file and the offending global.
+   file and the offending global. A file that is not a PyTorch checkpoint
+   at all (a text file, a truncated download) is refused with
+   :class:`NotACheckpointError` naming it, instead of ``IndexError: pop from
+   empty list`` or ``KeyError: 101`` from deep inside the unpickler.
 3. mmengine 0.10.7 ``Runner.build_dataloader`` passes every key of
    ``collate_fn`` to the function. A config that inherits an upstream base
    across packages (``_base_ = 'mmselfsup::...'``) gets ``_scope_`` added to
@@ -34,6 +37,14 @@ once, when :mod:`false_plugin` is imported.
    ``distutils`` shim is not active (an environment that sees its
    setuptools through a ``.pth`` path, as ``TORCH=system`` makes). Importing
    setuptools provides ``distutils``.
+6. mmengine 0.10.7 loads ``load_from`` (and so the checkpoint of
+   ``tools/test.py``) with ``strict=False``: a checkpoint of another model
+   logs walls of "missing keys" / "size mismatch" and the run goes on with
+   random weights, to exit 0. ``Runner.load_checkpoint`` is strict by
+   default here and goes through :mod:`false_plugin.models.checkpoints`: a
+   checkpoint that does not fit stops the run with one message naming it,
+   the model and the first keys. (``init_cfg=dict(type='Pretrained')`` is
+   made strict by that module, which registers its own ``Pretrained``.)
 """
 import copy
 import importlib.util
@@ -50,13 +61,17 @@ from mmengine.logging.history_buffer import HistoryBuffer
 from mmengine.runner.checkpoint import CheckpointLoader
 
 __all__ = [
-    'CHECKPOINT_SAFE_GLOBALS', 'UnsafeCheckpointError', 'safe_torch_load',
-    'apply_all'
+    'CHECKPOINT_SAFE_GLOBALS', 'NotACheckpointError', 'UnsafeCheckpointError',
+    'safe_torch_load', 'apply_all'
 ]
 
 
 class UnsafeCheckpointError(pickle.UnpicklingError):
     """A checkpoint holds a pickled object outside the allowlist."""
+
+
+class NotACheckpointError(ValueError):
+    """A file given as checkpoint is not one (text, truncated, empty)."""
 
 
 def _numpy_safe_globals() -> List[Any]:
@@ -118,21 +133,45 @@ def safe_torch_load(file: Union[str, Any],
         UnsafeCheckpointError: If the file pickles a global that is not in
             :data:`CHECKPOINT_SAFE_GLOBALS`. Nothing from the file is run.
     """
+    name = file if isinstance(file, str) else getattr(file, 'name',
+                                                        repr(file))
     with torch.serialization.safe_globals(CHECKPOINT_SAFE_GLOBALS):
         try:
             return torch.load(file, map_location=map_location,
                               weights_only=True)
         except pickle.UnpicklingError as err:
             match = _UNSUPPORTED_GLOBAL.search(str(err))
+            if match is None and 'Unsupported operand' in str(err):
+                # Bytes that are no pickle opcode: not a checkpoint at all.
+                raise _not_a_checkpoint(name, err) from err
             what = (f'the pickled object {match.group(1)!r}' if match else
                     'a pickled object')
-            name = file if isinstance(file, str) else getattr(
-                file, 'name', repr(file))
             raise UnsafeCheckpointError(
                 f'Refusing to load checkpoint {name}: it holds {what}, which '
                 'is not one of the types mmengine writes. Loading it would '
                 'run code from the file. If you trust the file, convert it to '
                 'a plain state dict first.') from err
+        except (EOFError, IndexError, KeyError, RuntimeError, ValueError,
+                UnicodeDecodeError) as err:
+            # What torch's readers raise on bytes that are not a checkpoint:
+            # text ("pop from empty list", KeyError of a character code), a
+            # truncated zip ("failed finding central directory"), an empty
+            # file (EOFError).
+            raise _not_a_checkpoint(name, err) from err
+
+
+def _not_a_checkpoint(name: str, err: BaseException) -> NotACheckpointError:
+    """The error for a file torch cannot read as a checkpoint."""
+    size = osp.getsize(name) if isinstance(name, str) and osp.isfile(
+        name) else None
+    operand = re.search(r'Unsupported operand \d+', str(err))
+    reason = operand.group(0) if operand else (
+        f'{type(err).__name__}: {err}'.split('\n')[0][:120])
+    return NotACheckpointError(
+        f'{name} is not a PyTorch checkpoint'
+        + (f' ({size} bytes)' if size is not None else '')
+        + ': torch.load could not read it (' + reason + '). Is it a '
+        'truncated download, or another file than the checkpoint?')
 
 
 def _load_from_local(filename: str, map_location: Optional[Any] = None):
@@ -227,6 +266,38 @@ def fix_distutils() -> None:
         import setuptools  # noqa: F401  (registers its bundled distutils)
 
 
+def fix_strict_load_from() -> None:
+    """Make ``Runner.load_checkpoint`` (``load_from``) strict (see 6.)."""
+    from mmengine.model import is_model_wrapper
+    from mmengine.runner import Runner
+    load_checkpoint = Runner.load_checkpoint
+    if getattr(load_checkpoint, '_false_plugin_fixed', False):
+        return
+
+    def _load_checkpoint(self,
+                         filename: str,
+                         map_location: Any = 'cpu',
+                         strict: bool = True,
+                         revise_keys: list = [(r'^module.', '')]):
+        if not strict:
+            return load_checkpoint(self, filename, map_location, False,
+                                   revise_keys)
+        from .models.checkpoints import load_checkpoint_dict
+        checkpoint = CheckpointLoader.load_checkpoint(
+            filename, map_location=map_location)
+        self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
+        model = self.model.module if is_model_wrapper(
+            self.model) else self.model
+        load_checkpoint_dict(model, checkpoint, filename,
+                             revise_keys=revise_keys)
+        self._has_loaded = True
+        self.logger.info(f'Load checkpoint from {filename} (strict)')
+        return checkpoint
+
+    _load_checkpoint._false_plugin_fixed = True
+    Runner.load_checkpoint = _load_checkpoint
+
+
 def apply_all() -> None:
     """Apply every fix in this module (idempotent)."""
     fix_mmselfsup_loop_registry()
@@ -234,6 +305,7 @@ def apply_all() -> None:
     fix_collate_fn_scope()
     fix_cpu_distributed()
     fix_distutils()
+    fix_strict_load_from()
 
 
 apply_all()

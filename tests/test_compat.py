@@ -7,11 +7,14 @@ import sys
 import pytest
 import torch
 from mmengine.logging.history_buffer import HistoryBuffer
+from mmengine.model import BaseModel
 from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 from mmengine.runner.checkpoint import CheckpointLoader
 
-from false_plugin.compat import UnsafeCheckpointError, safe_torch_load
+from false_plugin.compat import (NotACheckpointError, UnsafeCheckpointError,
+                                 safe_torch_load)
+from false_plugin.models.checkpoints import CheckpointMismatchError
 
 
 def test_mmselfsup_loop_registry_is_broken_upstream():
@@ -114,3 +117,47 @@ def test_runner_environment_log_imports_distutils():
     3.12 does not ship; false_plugin makes it importable."""
     from mmengine.utils.dl_utils import collect_env
     assert 'PyTorch' in collect_env()
+
+
+def test_text_file_is_not_a_checkpoint(tmp_path):
+    """torch.load of a text file fails with ``IndexError: pop from empty
+    list`` or ``KeyError: 101``, naming nothing; the loader names it."""
+    path = tmp_path / 'notes.txt'
+    path.write_text('epoch 4: loss 0.3, mIoU 0.64\n')
+    with pytest.raises(Exception) as raw:
+        torch.load(str(path), weights_only=True)
+    assert str(path) not in str(raw.value)
+    with pytest.raises(NotACheckpointError,
+                       match=f'{path} is not a PyTorch checkpoint '
+                       r'\(29 bytes\)'):
+        CheckpointLoader.load_checkpoint(str(path), map_location='cpu')
+
+
+class _Tiny(BaseModel):
+
+    def __init__(self, features: int):
+        super().__init__()
+        self.fc = torch.nn.Linear(features, 2)
+
+    def forward(self, *args, **kwargs):
+        return self.fc(*args)
+
+
+def test_load_from_is_strict(tmp_path):
+    """mmengine loads ``load_from`` with strict=False: another model's
+    checkpoint logs a size mismatch and the run goes on with random
+    weights. Here it stops, naming the checkpoint and the model."""
+    path = str(tmp_path / 'other.pth')
+    torch.save({'state_dict': _Tiny(4).state_dict()}, path)
+    runner = Runner(model=_Tiny(3), work_dir=str(tmp_path / 'work'))
+    before = runner.model.fc.weight.clone()
+    with pytest.raises(CheckpointMismatchError,
+                       match=f'Checkpoint {path} does not fit _Tiny: 1 of '
+                       r'another shape: fc.weight: checkpoint \(2, 4\), '
+                       r'model \(2, 3\)'):
+        runner.load_checkpoint(path)
+    assert torch.equal(runner.model.fc.weight, before)
+    # A checkpoint of the model itself loads.
+    torch.save({'state_dict': _Tiny(3).state_dict()}, path)
+    runner.load_checkpoint(path)
+    assert not torch.equal(runner.model.fc.weight, before)

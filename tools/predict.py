@@ -75,11 +75,15 @@ def main() -> None:
 
     import false_plugin  # noqa: F401  (upstream fixes, registers parts)
     from false_plugin.inference import ScenePredictor, predict_scene
+    from false_plugin.models.checkpoints import load_checkpoint
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     settings = loader_settings(cfg)
-    model = init_model(cfg, args.checkpoint, device=args.device).eval()
+    model = init_model(cfg, device=args.device).eval()
+    # Strict: a checkpoint of another model stops here, in one message.
+    meta = load_checkpoint(model, args.checkpoint).get('meta', {})
+    model.dataset_meta = meta.get('dataset_meta')
     predictor = ScenePredictor(model, args.bands or settings['bands'],
                                args.window, args.overlap, args.batch_size,
                                settings['nodata_value'])

@@ -15,6 +15,8 @@ YAML or JSON with the same keys works too)::
              config='configs/false/false-simclr_....py',
              cfg_options=['model.fncc.confidence_weight=0']),
         dict(name='Random init', config=None),  # no pretraining
+        dict(name='ImageNet (torchvision)',  # an encoder users have
+             checkpoint='resnet50-11ad3fa6.pth', format='torchvision'),
     ]
     pretrain_cfg_options = ['train_cfg.max_epochs=10']  # every pretraining
     finetune = dict(
@@ -29,12 +31,16 @@ YAML or JSON with the same keys works too)::
 Each method with baselines is compared with every one of them, seed by seed
 (:func:`find_pairs`: an entry's ``baseline``, a name or a list of names,
 else its ``pairs``, of which a method may have several, else the naming
-convention ``FALSE-X`` vs ``X``); the report has a row per pair.
+convention ``FALSE-X`` vs ``X``); the report has a row per pair. An entry
+with ``checkpoint`` instead of ``config`` starts from that encoder
+(:mod:`.checkpoint_methods`: ``format``, ``partial``).
 """
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from mmengine.config import Config
+
+from .checkpoint_methods import check_checkpoint_method
 
 #: The repository root: the tools run there, relative paths resolve there.
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -227,6 +233,8 @@ def load_spec(spec: Optional[str] = None,
     names = [m['name'] for m in cfg.pretrain]
     if len(set(map(slug, names))) != len(names):
         raise ValueError(f'{where}: method names {names} are not unique')
+    for method in cfg.pretrain:
+        check_checkpoint_method(method, where, repo_path)
     configs = [m['config'] for m in cfg.pretrain if m.get('config')]
     for path in configs + [finetune['config']]:
         if repo_path(path) is None:

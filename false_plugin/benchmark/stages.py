@@ -2,14 +2,19 @@
 
 For every seed and method: ``tools/train.py`` (pretraining),
 ``tools/model_converters/extract_backbone.py``, then per labelled fraction
-``tools/train.py`` (fine-tuning) and ``tools/test.py``. :func:`plan` lists
-them; :mod:`.runner` runs those not done yet.
+``tools/train.py`` (fine-tuning) and ``tools/test.py``; a method that starts
+from an existing checkpoint (:mod:`.checkpoint_methods`) has no pretraining,
+its extract stage reads the checkpoint. :func:`plan` lists them;
+:mod:`.runner` runs those not done yet.
 """
 import os.path as osp
 from typing import Callable, List, Optional
 
 from mmengine.config import Config
 
+from ..models.checkpoints import last_checkpoint
+from .checkpoint_methods import (extract_command, extract_log,
+                                 init_options, is_checkpoint_method)
 from .spec import repo_path, slug
 
 #: Written in a training work dir when its stage has finished.
@@ -77,16 +82,6 @@ class Stage:
 
     def __repr__(self) -> str:
         return f'Stage({self.title!r})'
-
-
-def last_checkpoint(work_dir: str) -> Optional[str]:
-    """The checkpoint named by ``work_dir/last_checkpoint``, if it exists."""
-    path = osp.join(work_dir, 'last_checkpoint')
-    if not osp.exists(path):
-        return None
-    with open(path) as f:
-        ckpt = f.read().strip()
-    return ckpt if osp.exists(ckpt) else None
 
 
 def pretrain_dir(work_dir: str, name: str, seed: int) -> str:
@@ -158,9 +153,20 @@ def plan(spec: Config, work_dir: str, seeds: List[int]) -> List[Stage]:
                               if ft_options else [])
                         ], osp.join(pre_dir, 'extract.log'),
                         lambda path=backbone: osp.exists(path)))
+            elif is_checkpoint_method(method):  # an encoder users have
+                backbone = osp.join(pretrain_dir(work_dir, name, seed),
+                                    'backbone.pth')
+                stages.append(
+                    Stage(
+                        f'extract {name} seed {seed}', 'extract',
+                        extract_command(method,
+                                        repo_path(method['checkpoint']),
+                                        backbone, ft_config, ft_options,
+                                        EXTRACT), extract_log(backbone),
+                        lambda path=backbone: osp.exists(path)))
             for fraction, ann_file in ft['fractions'].items():
                 ft_dir = finetune_dir(work_dir, name, fraction, seed)
-                init = ([f'model.backbone.init_cfg.checkpoint={backbone}']
+                init = (init_options(method, backbone)
                         if backbone else ['model.backbone.init_cfg=None'])
                 stages.append(
                     training_stage(

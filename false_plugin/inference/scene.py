@@ -12,6 +12,7 @@ from rasterio.enums import ColorInterp
 from rasterio.windows import Window
 
 from ..datasets.raster_io import RasterReadError, read_raster
+from ..models.utils import input_band_count
 
 #: Class index written where the input is nodata (declared nodata).
 NODATA_CLASS = 255
@@ -74,9 +75,7 @@ class ScenePredictor:
         self.overlap = overlap
         self.batch_size = batch_size
         self.nodata_value = nodata_value
-        self.in_channels = next(
-            m.in_channels for m in model.backbone.modules()
-            if isinstance(m, torch.nn.Conv2d))
+        self.in_channels = input_band_count(model)
         self.num_classes = model.decode_head.num_classes
 
     def check_bands(self, path: str, count: int) -> None:

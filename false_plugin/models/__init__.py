@@ -1,4 +1,4 @@
-from . import algorithms, heads, losses  # noqa: F401
+from . import algorithms, checkpoints, heads, losses  # noqa: F401
 from .data_preprocessor import MultiBandSelfSupDataPreprocessor
 
 __all__ = ['MultiBandSelfSupDataPreprocessor']

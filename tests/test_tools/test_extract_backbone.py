@@ -1,7 +1,7 @@
-"""tools/model_converters/extract_backbone.py: MMSelfSup -> MMSeg backbone."""
+"""extract_backbone (false_plugin.apis, its command line and the
+tools/model_converters shim): MMSelfSup, MMPretrain and torchvision
+checkpoints -> MMSeg backbone, strictly unless --partial."""
 import os.path as osp
-import runpy
-from types import SimpleNamespace
 
 import pytest
 import torch
@@ -11,14 +11,17 @@ from mmengine.registry import DefaultScope
 from mmseg.registry import MODELS as SEG_MODELS
 from mmselfsup.registry import MODELS as SELFSUP_MODELS
 
-from false_plugin.compat import UnsafeCheckpointError, safe_torch_load
+from false_plugin.apis import extract_backbone
+from false_plugin.compat import (NotACheckpointError, UnsafeCheckpointError,
+                                 safe_torch_load)
+from false_plugin.models.checkpoints import CheckpointMismatchError
 
 TOOL = 'tools/model_converters/extract_backbone.py'
+#: Runs a script with torch and false_plugin unimportable.
+NO_STACK = ['-c', "import runpy, sys; sys.modules['torch'] = None; "
+            "sys.modules['false_plugin'] = None; sys.argv = sys.argv[1:]; "
+            "runpy.run_path(sys.argv[0], run_name='__main__')"]
 SEG_CONFIG = 'tests/configs/deeplabv3plus_r18_tiny.py'
-
-
-# The tool's functions (``if __name__ == '__main__'`` does not run).
-extract_backbone = SimpleNamespace(**runpy.run_path(osp.join(REPO_ROOT, TOOL)))
 
 
 def _selfsup_checkpoint(path, in_channels=3) -> dict:
@@ -81,25 +84,57 @@ def test_multispectral_stem_carries_over(tmp_path):
 
 
 def test_checked_against_a_seg_config(tmp_path):
-    _selfsup_checkpoint(tmp_path / 'epoch_4.pth')
+    state = _selfsup_checkpoint(tmp_path / 'epoch_4.pth')
     # A training work dir stands for its last checkpoint.
     (tmp_path / 'last_checkpoint').write_text(str(tmp_path / 'epoch_4.pth'))
-    _, report = extract_backbone.extract(
-        str(tmp_path), seg_config=SEG_CONFIG, strict=True)
+    _, report = extract_backbone.extract(str(tmp_path), seg_config=SEG_CONFIG)
     assert report['target']['depth'] == 18
     assert len(report['matched']) == 120 and not report['missing']
+    assert report['dropped'] == {'neck': 12}
 
-    # A seg config whose stem expects 4 bands: conv1 would not load.
+    # A seg config whose stem expects 4 bands: strict by default, nothing
+    # written, the fix named.
     options = {'model.backbone.in_channels': 4}
-    _, report = extract_backbone.extract(
-        str(tmp_path), seg_config=SEG_CONFIG, cfg_options=options)
-    assert report['mismatched'] == [
-        'conv1.weight: checkpoint (64, 3, 7, 7), backbone (64, 4, 7, 7)'
+    with pytest.raises(CheckpointMismatchError) as err:
+        extract_backbone.extract_backbone(
+            str(tmp_path), str(tmp_path / 'out.pth'), seg_config=SEG_CONFIG,
+            cfg_options=options)
+    assert str(err.value) == (
+        f'{tmp_path / "epoch_4.pth"} (format mmselfsup) does not fit the '
+        'MMSeg backbone ResNet-18 with 4 input bands: 1 of another shape: '
+        'conv1.weight: checkpoint (64, 3, 7, 7), model (64, 4, 7, 7). '
+        'Nothing was written. To adapt the first convolution to the band '
+        'count by the band rule and keep what fits, pass --partial '
+        '(benchmark spec: partial=True).')
+    assert not (tmp_path / 'out.pth').exists()
+    # --partial: the stem adapted by the band rule, and said.
+    out, report = extract_backbone.extract(
+        str(tmp_path), seg_config=SEG_CONFIG, cfg_options=options,
+        partial=True)
+    assert report['mismatched'] == [] and len(report['matched']) == 119
+    assert report['adapted'] == [
+        'conv1.weight: 3-band weights adapted to 4 bands by the band rule '
+        '(bands 1-3 keep their filters, band 4 their mean, all x 3/4)'
     ]
-    with pytest.raises(ValueError, match='would not load 1 of its weights'):
-        extract_backbone.extract(
-            str(tmp_path), seg_config=SEG_CONFIG, cfg_options=options,
-            strict=True)
+    conv1 = out['state_dict']['backbone.conv1.weight']
+    rgb = state['backbone.conv1.weight']
+    assert torch.allclose(conv1[:, :3], rgb * 0.75)
+    assert torch.allclose(conv1[:, 3], rgb.mean(1) * 0.75)
+
+
+def test_r18_checkpoint_against_an_r50_config(tmp_path):
+    """The R18 backbone in the R50 config: stops, naming the file and the
+    first keys; nothing is written."""
+    _selfsup_checkpoint(tmp_path / 'r18.pth')
+    with pytest.raises(CheckpointMismatchError) as err:
+        extract_backbone.extract_backbone(
+            str(tmp_path / 'r18.pth'), str(tmp_path / 'x.pth'), depth=50)
+    message = str(err.value)
+    assert message.startswith(
+        f'{tmp_path / "r18.pth"} (format mmselfsup) does not fit the MMSeg '
+        'backbone ResNet-50 with 3 input bands: ')
+    assert 'key(s) missing from the checkpoint: layer1.0.bn3.bias' in message
+    assert not (tmp_path / 'x.pth').exists()
 
 
 def test_fails_when_nothing_would_load(tmp_path, run_tool):
@@ -108,18 +143,40 @@ def test_fails_when_nothing_would_load(tmp_path, run_tool):
     with pytest.raises(AssertionError) as err:
         run_tool([TOOL, str(tmp_path / 'neck_only.pth'),
                   str(tmp_path / 'x.pth')])
-    assert 'neck_only.pth: no "backbone.*" weights' in str(err.value)
+    assert ('neck_only.pth: no backbone weights in format mmselfsup (keys '
+            "start with ['neck'])") in str(err.value)
     assert not (tmp_path / 'x.pth').exists()
 
     # Backbone weights of another architecture: an MMSeg ResNet loads none.
     vit = {'backbone.patch_embed.projection.weight': torch.ones(8, 3, 4, 4),
            'backbone.cls_token': torch.ones(1, 1, 8)}
     torch.save({'state_dict': vit}, tmp_path / 'vit.pth')
-    with pytest.raises(ValueError, match='would load none of the 2'):
+    with pytest.raises(CheckpointMismatchError,
+                       match='120 key.s. missing from the checkpoint'):
         extract_backbone.extract(str(tmp_path / 'vit.pth'), depth=18,
                                  in_channels=3)
+    with pytest.raises(CheckpointMismatchError,
+                       match='would load none of the 2'):
+        extract_backbone.extract(str(tmp_path / 'vit.pth'), depth=18,
+                                 in_channels=3, partial=True)
     with pytest.raises(ValueError, match='not the weights of a standard'):
         extract_backbone.extract(str(tmp_path / 'vit.pth'))
+
+
+def test_text_file_as_checkpoint(tmp_path, run_tool):
+    text = tmp_path / 'notes.txt'
+    text.write_text('epoch 4: loss 0.3\n')
+    with pytest.raises(NotACheckpointError,
+                       match=f'{text} is not a PyTorch checkpoint'):
+        extract_backbone.extract(str(text))
+    # Usage errors: exit 2 before anything heavy is imported (torch and
+    # false_plugin unimportable here).
+    with pytest.raises(AssertionError) as err:
+        run_tool([TOOL, str(tmp_path / 'missing.pth'),
+                  str(tmp_path / 'x.pth')], launcher=NO_STACK)
+    assert 'exited 2' in str(err.value)
+    assert (f'error: checkpoint {tmp_path / "missing.pth"}: no such file or '
+            'directory') in str(err.value)
 
 
 def test_refuses_pickled_code(tmp_path):

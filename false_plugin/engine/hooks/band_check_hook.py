@@ -5,8 +5,8 @@ import torch
 from mmengine.hooks import Hook
 from mmseg.registry import HOOKS as SEG_HOOKS
 from mmselfsup.registry import HOOKS as SELFSUP_HOOKS
-from torch import nn
 
+from ...models.utils import input_band_count
 from .utils import unwrapped_model
 
 
@@ -31,11 +31,7 @@ class RSBandCheckHook(Hook):
         self.in_channels: Optional[int] = None
 
     def before_run(self, runner) -> None:
-        model = unwrapped_model(runner)
-        root = getattr(model, 'backbone', model)
-        conv = next((m for m in root.modules() if isinstance(m, nn.Conv2d)),
-                    None)
-        self.in_channels = conv.in_channels if conv is not None else None
+        self.in_channels = input_band_count(unwrapped_model(runner))
 
     def _check(self, data_batch: Optional[dict]) -> None:
         if self.in_channels is None or not data_batch:

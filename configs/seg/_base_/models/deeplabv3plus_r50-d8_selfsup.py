@@ -5,6 +5,10 @@
 # initialised from the file written by
 #   python tools/model_converters/extract_backbone.py PRETRAIN.pth BACKBONE.pth
 # Override the path with --cfg-options model.backbone.init_cfg.checkpoint=...
+# The load is strict (false_plugin's `Pretrained`): a file that does not fit
+# this encoder (other depth, band count, not a backbone) stops the run naming
+# it; init_cfg.partial=True is the one way to load part of it on purpose
+# (docs/benchmark.md, "Checkpoints load strictly").
 # Inputs: RGB read by rasterio (R, G, B in file order), normalised with the
 # ImageNet mean / std of the pretraining configs, padded to 256 px crops.
 _base_ = 'mmseg::_base_/models/deeplabv3plus_r50-d8.py'
