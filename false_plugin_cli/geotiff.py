@@ -1,0 +1,16 @@
+"""TEMPORARY forwarder (branch bench), replaced at merge by the real
+command line module of the branch that moves this tool into the package:
+``tools/dataset_converters/geotiff.py``
+as the module ``false_plugin_cli.geotiff``."""
+from typing import Optional, Sequence
+
+from ._tool_forwarder import forward
+
+
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    """Run ``tools/dataset_converters/geotiff.py`` with ``argv``."""
+    forward('dataset_converters/geotiff.py', argv)
+
+
+if __name__ == '__main__':
+    main()
