@@ -71,7 +71,7 @@ def run_stage(stage: Stage, launcher) -> float:
     start = time.time()
     command = stage.resolved_command()
     with open(stage.log_file, 'a') as log:  # keeps interrupted attempts
-        log.write('$ python ' + ' '.join(command) + '\n')
+        log.write('$ python -m ' + ' '.join(command) + '\n')
         log.flush()
         tool = launcher.start(command, log)
         reported, shown = time.time(), None
@@ -155,7 +155,8 @@ def run_stages(stages: List[Stage],
     if dry_run:
         for i, stage in enumerate(todo, 1):
             print(f'[benchmark] ({i}/{len(todo)}) {stage.title} log: '
-                  f'{stage.log_file}\n    python ' + ' '.join(stage.command),
+                  f'{stage.log_file}\n    python -m '
+                  + ' '.join(stage.command),
                   flush=True)
         return
     if not todo:

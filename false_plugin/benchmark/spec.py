@@ -30,15 +30,20 @@ Each method with baselines is compared with every one of them, seed by seed
 (:func:`find_pairs`: an entry's ``baseline``, a name or a list of names,
 else its ``pairs``, of which a method may have several, else the naming
 convention ``FALSE-X`` vs ``X``); the report has a row per pair.
+
+Paths: a config path is relative to the current directory where it exists
+there, else to the spec file's directory (:func:`resolve_config`; so a spec
+beside its configs can name them by file name, and the shipped specs name
+theirs from the repository's root); ``work_dir`` is relative to the current
+directory; the ``fractions``' split files to the dataset's ``data_root``, as
+``ann_file`` in the config. The stages run in the current directory, as a
+user's own ``tools/train.py`` would (paths inside the configs, such as
+``data_root``, resolve there).
 """
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from mmengine.config import Config
-
-#: The repository root: the tools run there, relative paths resolve there.
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-
 
 def slug(name: str) -> str:
     """A file-name-safe form of a method name."""
@@ -61,13 +66,27 @@ def parse_fractions(items: Sequence[str]) -> Dict[str, str]:
     return fractions
 
 
-def repo_path(path: str) -> Optional[str]:
-    """``path`` made absolute: relative to the current directory, else to
-    the repository (the tools run there); None if neither exists."""
-    for candidate in (path, osp.join(ROOT, path)):
-        if osp.exists(candidate):
+def resolve_config(path: str, spec_dir: Optional[str] = None) -> str:
+    """A config path of a spec, made absolute: relative to the current
+    directory if it exists there, else to the spec file's directory.
+
+    Args:
+        path (str): The path as the spec (or the command line) gives it.
+        spec_dir (str, optional): The spec file's directory (None: the spec
+            comes from the command line alone).
+
+    Raises:
+        ValueError: If it exists in neither; the message names where it was
+            looked for.
+    """
+    candidates = [path]
+    if spec_dir is not None and not osp.isabs(path):
+        candidates.append(osp.join(spec_dir, path))
+    for candidate in candidates:
+        if osp.isfile(candidate):
             return osp.abspath(candidate)
-    return None
+    raise ValueError(f'config {path} does not exist (looked in '
+                     + ' and '.join(map(osp.abspath, candidates)) + ')')
 
 
 def baselines_of(method: dict, where: str = 'spec') -> List[str]:
@@ -180,8 +199,10 @@ def load_spec(spec: Optional[str] = None,
         rgb_bands (Sequence[int], optional): Replaces ``finetune.rgb_bands``.
 
     Returns:
-        Config: The spec, with an absolute ``work_dir`` and the resolved
-        ``pairs`` (see :func:`find_pairs`).
+        Config: The spec, with an absolute ``work_dir``, absolute config
+        paths (:func:`resolve_config`: relative to the current directory,
+        else to the spec file's) and the resolved ``pairs`` (see
+        :func:`find_pairs`).
 
     Raises:
         ValueError: If the spec is incomplete or inconsistent; the message
@@ -227,10 +248,15 @@ def load_spec(spec: Optional[str] = None,
     names = [m['name'] for m in cfg.pretrain]
     if len(set(map(slug, names))) != len(names):
         raise ValueError(f'{where}: method names {names} are not unique')
-    configs = [m['config'] for m in cfg.pretrain if m.get('config')]
-    for path in configs + [finetune['config']]:
-        if repo_path(path) is None:
-            raise ValueError(f'{where}: config {path} does not exist')
+    spec_dir = osp.dirname(osp.abspath(spec)) if spec else None
+    try:
+        for method in cfg.pretrain:
+            if method.get('config'):
+                method['config'] = resolve_config(method['config'], spec_dir)
+        finetune['config'] = resolve_config(finetune['config'], spec_dir)
+    except ValueError as err:
+        raise ValueError(f'{where}: {err}') from None
+    cfg.finetune = finetune
     cfg.work_dir = osp.abspath(cfg.work_dir)
     cfg.pairs = find_pairs(cfg.pretrain, cfg.get('pairs'), where)
     return cfg

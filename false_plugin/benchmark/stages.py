@@ -1,36 +1,41 @@
-"""The benchmark's stages: one tool run each, and where they write.
+"""The benchmark's stages: one command line run each, and where they write.
 
-For every seed and method: ``tools/train.py`` (pretraining),
-``tools/model_converters/extract_backbone.py``, then per labelled fraction
-``tools/train.py`` (fine-tuning) and ``tools/test.py``. :func:`plan` lists
-them; :mod:`.runner` runs those not done yet.
+For every seed and method: ``false_plugin_cli.train`` (pretraining, the
+command of ``tools/train.py``), ``false_plugin_cli.extract_backbone``, then
+per labelled fraction ``false_plugin_cli.train`` (fine-tuning) and
+``false_plugin_cli.test``: the modules' ``main``, as ``python -m MODULE`` runs
+it (see :mod:`.launchers`), so an installed package runs its benchmark
+without a checkout. :func:`plan` lists them; :mod:`.runner` runs those not
+done yet.
 """
 import os.path as osp
 from typing import Callable, List, Optional
 
 from mmengine.config import Config
 
-from .spec import repo_path, slug
+from .spec import slug
 
 #: Written in a training work dir when its stage has finished.
 DONE_MARKER = 'benchmark_done.json'
-TRAIN = 'tools/train.py'
-TEST = 'tools/test.py'
-EXTRACT = 'tools/model_converters/extract_backbone.py'
+#: The command line modules the stages run (each has ``main(argv)``).
+TRAIN = 'false_plugin_cli.train'
+TEST = 'false_plugin_cli.test'
+EXTRACT = 'false_plugin_cli.extract_backbone'
 #: A command argument replaced by a run's last checkpoint at start time.
 LAST_CHECKPOINT = '@last_checkpoint:'
 
 
 class Stage:
-    """One tool run, skipped when ``is_done()``.
+    """One command line run, skipped when ``is_done()``.
 
     Args:
         title (str): What it does, for the progress lines.
         kind (str): ``pretrain``, ``extract``, ``fine-tune`` or ``test``
             (stages of a kind take similar times, for the ETA).
-        command (list[str]): The script (relative to the repository) and its
-            arguments; an argument ``@last_checkpoint:DIR`` is replaced by
-            that run's last checkpoint when the stage starts.
+        command (list[str]): The command line module (``python -m`` runs it:
+            ``false_plugin_cli.train``...) and its arguments; an argument
+            ``@last_checkpoint:DIR`` is replaced by that run's last
+            checkpoint when the stage starts.
         log_file (str): Where the tool's output goes.
         is_done (callable): Whether the stage's output exists.
         marker (str, optional): A file written when the stage succeeds
@@ -108,7 +113,7 @@ def test_metrics_file(work_dir: str, name: str, fraction: str,
 
 def training_stage(title: str, kind: str, config: str, run_dir: str,
                    options: List[str]) -> Stage:
-    """``tools/train.py`` into ``run_dir``, resuming an interrupted run."""
+    """:data:`TRAIN` into ``run_dir``, resuming an interrupted run."""
     marker = osp.join(run_dir, DONE_MARKER)
     return Stage(
         title, kind, [
@@ -133,7 +138,7 @@ def plan(spec: Config, work_dir: str, seeds: List[int]) -> List[Stage]:
     """
     stages = []
     ft = spec.finetune
-    ft_config = repo_path(ft['config'])
+    ft_config = ft['config']
     ft_options = list(ft.get('cfg_options', []))
     for seed in seeds:
         for method in spec.pretrain:
@@ -143,7 +148,7 @@ def plan(spec: Config, work_dir: str, seeds: List[int]) -> List[Stage]:
                 stages.append(
                     training_stage(
                         f'pretrain {name} seed {seed}', 'pretrain',
-                        repo_path(method['config']), pre_dir, [
+                        method['config'], pre_dir, [
                             f'randomness.seed={seed}',
                             *spec.get('pretrain_cfg_options', []),
                             *method.get('cfg_options', [])
