@@ -17,8 +17,8 @@ from typing import List, Optional, Tuple
 
 import numpy as np
 
-from false_plugin.benchmark import (Stage, build_launcher, finetune_dir,
-                                    load_spec, run_benchmark, run_stage)
+from false_plugin.benchmark import (Stage, build_launcher, load_spec,
+                                    run_benchmark, run_stage)
 from false_plugin.datasets import read_class_table, read_raster
 from false_plugin.engine.hooks.seg_visualization_hook import (colorize,
                                                               stretch)
@@ -237,7 +237,7 @@ def prediction_figure(scene: DemoScene, spec, seed: int) -> str:
     fraction = next(iter(spec.finetune['fractions']))
     region = test_region_raster(scene)
     for method in spec.pretrain:
-        run_dir = finetune_dir(spec.work_dir, method['name'], fraction, seed)
+        run_dir = spec.paths.finetune_dir(method['name'], fraction, seed)
         panels.append((method['name'],
                        colorize(predict_region(run_dir, region, scene.patch),
                                 table.palette)))
@@ -272,7 +272,7 @@ def prediction_figure(scene: DemoScene, spec, seed: int) -> str:
     fig.suptitle(f'{shown.capitalize()}, seed {seed} (frozen encoder, '
                  f'{scene.fraction:.0%} of the training patches labelled)',
                  fontsize=9)
-    path = osp.join(spec.work_dir, 'predictions.png')
+    path = osp.join(spec.paths.work_dir, 'predictions.png')
     fig.savefig(path, dpi=110, bbox_inches='tight')
     plt.close(fig)
     return path
@@ -318,7 +318,7 @@ def run_demo(scene_name: str,
         written = run_benchmark(spec, launcher=launcher, jobs=jobs)
     finally:
         launcher.close()
-    with open(osp.join(spec.work_dir, 'results.md')) as f:
+    with open(spec.paths.results_md) as f:
         print(f.read())
     figure = prediction_figure(scene, spec, seeds[0])
     print(f'[demo] written: {", ".join(written + [figure])}')

@@ -45,11 +45,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from mmengine.config import Config
 
-def slug(name: str) -> str:
-    """A file-name-safe form of a method name."""
-    return ''.join(c if c.isalnum() or c in '-_' else '-'
-                   for c in name).strip('-')
-
+from .paths import BenchmarkPaths, slug
 
 def parse_fractions(items: Sequence[str]) -> Dict[str, str]:
     """``['1pct=splits/train_1pct.txt']`` -> ``{'1pct': 'splits/...'}``.
@@ -199,9 +195,10 @@ def load_spec(spec: Optional[str] = None,
         rgb_bands (Sequence[int], optional): Replaces ``finetune.rgb_bands``.
 
     Returns:
-        Config: The spec, with an absolute ``work_dir``, absolute config
-        paths (:func:`resolve_config`: relative to the current directory,
-        else to the spec file's) and the resolved ``pairs`` (see
+        Config: The spec, with an absolute ``work_dir`` and its ``paths``
+        (:class:`.paths.BenchmarkPaths`: every path under it), absolute
+        config paths (:func:`resolve_config`: relative to the current
+        directory, else to the spec file's) and the resolved ``pairs`` (see
         :func:`find_pairs`).
 
     Raises:
@@ -258,5 +255,6 @@ def load_spec(spec: Optional[str] = None,
         raise ValueError(f'{where}: {err}') from None
     cfg.finetune = finetune
     cfg.work_dir = osp.abspath(cfg.work_dir)
+    cfg.paths = BenchmarkPaths(cfg.work_dir)
     cfg.pairs = find_pairs(cfg.pretrain, cfg.get('pairs'), where)
     return cfg

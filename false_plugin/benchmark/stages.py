@@ -13,10 +13,8 @@ from typing import Callable, List, Optional
 
 from mmengine.config import Config
 
-from .spec import slug
+from .paths import BenchmarkPaths
 
-#: Written in a training work dir when its stage has finished.
-DONE_MARKER = 'benchmark_done.json'
 #: The command line modules the stages run (each has ``main(argv)``).
 TRAIN = 'false_plugin_cli.train'
 TEST = 'false_plugin_cli.test'
@@ -94,42 +92,25 @@ def last_checkpoint(work_dir: str) -> Optional[str]:
     return ckpt if osp.exists(ckpt) else None
 
 
-def pretrain_dir(work_dir: str, name: str, seed: int) -> str:
-    """The pretraining work dir of a method and seed."""
-    return osp.join(work_dir, 'pretrain', slug(name), f'seed{seed}')
-
-
-def finetune_dir(work_dir: str, name: str, fraction: str, seed: int) -> str:
-    """The fine-tuning work dir of a method, labelled fraction and seed."""
-    return osp.join(work_dir, 'finetune', slug(name), fraction, f'seed{seed}')
-
-
-def test_metrics_file(work_dir: str, name: str, fraction: str,
-                      seed: int) -> str:
-    """The ``metrics.json`` that the test stage writes."""
-    return osp.join(
-        finetune_dir(work_dir, name, fraction, seed), 'test', 'metrics.json')
-
-
 def training_stage(title: str, kind: str, config: str, run_dir: str,
                    options: List[str]) -> Stage:
     """:data:`TRAIN` into ``run_dir``, resuming an interrupted run."""
-    marker = osp.join(run_dir, DONE_MARKER)
+    marker = BenchmarkPaths.done_marker(run_dir)
     return Stage(
         title, kind, [
             TRAIN, config, '--work-dir', run_dir, '--resume', '--cfg-options',
             *options
-        ], osp.join(run_dir, 'stage.log'), lambda: osp.exists(marker),
+        ], BenchmarkPaths.training_log(run_dir), lambda: osp.exists(marker),
         marker)
 
 
-def plan(spec: Config, work_dir: str, seeds: List[int]) -> List[Stage]:
+def plan(spec: Config) -> List[Stage]:
     """Every stage of the benchmark, in order.
 
     Args:
-        spec (Config): The spec (:func:`.spec.load_spec`).
-        work_dir (str): The benchmark's output dir.
-        seeds (list[int]): The seeds.
+        spec (Config): The spec (:func:`.spec.load_spec`): its methods,
+            seeds, fine-tuning and ``paths``
+            (:class:`.paths.BenchmarkPaths`).
 
     Returns:
         list[Stage]: Per seed and method: pretrain, extract (methods with a
@@ -137,14 +118,15 @@ def plan(spec: Config, work_dir: str, seeds: List[int]) -> List[Stage]:
         a method's stages of one seed are a group.
     """
     stages = []
+    paths = spec.paths
     ft = spec.finetune
     ft_config = ft['config']
     ft_options = list(ft.get('cfg_options', []))
-    for seed in seeds:
+    for seed in spec.seeds:
         for method in spec.pretrain:
             name, backbone, first = method['name'], None, len(stages)
             if method.get('config'):
-                pre_dir = pretrain_dir(work_dir, name, seed)
+                pre_dir = paths.pretrain_dir(name, seed)
                 stages.append(
                     training_stage(
                         f'pretrain {name} seed {seed}', 'pretrain',
@@ -153,7 +135,7 @@ def plan(spec: Config, work_dir: str, seeds: List[int]) -> List[Stage]:
                             *spec.get('pretrain_cfg_options', []),
                             *method.get('cfg_options', [])
                         ]))
-                backbone = osp.join(pre_dir, 'backbone.pth')
+                backbone = paths.backbone_file(name, seed)
                 stages.append(
                     Stage(
                         f'extract {name} seed {seed}', 'extract', [
@@ -161,10 +143,10 @@ def plan(spec: Config, work_dir: str, seeds: List[int]) -> List[Stage]:
                             ft_config, '--strict',
                             *(['--cfg-options', *ft_options]
                               if ft_options else [])
-                        ], osp.join(pre_dir, 'extract.log'),
+                        ], paths.extract_log(name, seed),
                         lambda path=backbone: osp.exists(path)))
             for fraction, ann_file in ft['fractions'].items():
-                ft_dir = finetune_dir(work_dir, name, fraction, seed)
+                ft_dir = paths.finetune_dir(name, fraction, seed)
                 init = ([f'model.backbone.init_cfg.checkpoint={backbone}']
                         if backbone else ['model.backbone.init_cfg=None'])
                 stages.append(
@@ -175,21 +157,21 @@ def plan(spec: Config, work_dir: str, seeds: List[int]) -> List[Stage]:
                             f'train_dataloader.dataset.ann_file={ann_file}',
                             *init, *ft_options
                         ]))
-                test_dir = osp.join(ft_dir, 'test')
+                test_dir = paths.test_dir(name, fraction, seed)
                 show = ([
                     '--show-dir', osp.join(test_dir, 'vis'),
                     *(['--rgb-bands', *map(str, ft['rgb_bands'])]
                       if ft.get('rgb_bands') else [])
                 ] if ft.get('show_dir') else [])
                 options = ft_options + list(ft.get('test_cfg_options', []))
-                metrics = test_metrics_file(work_dir, name, fraction, seed)
+                metrics = paths.metrics_file(name, fraction, seed)
                 stages.append(
                     Stage(
                         f'test {name} {fraction} seed {seed}', 'test', [
                             TEST, ft_config, f'{LAST_CHECKPOINT}{ft_dir}',
                             '--work-dir', test_dir, *show,
                             *(['--cfg-options', *options] if options else [])
-                        ], osp.join(ft_dir, 'test.log'),
+                        ], paths.test_log(name, fraction, seed),
                         lambda path=metrics: osp.exists(path)))
             for stage in stages[first:]:
                 stage.group = f'{name} seed {seed}'

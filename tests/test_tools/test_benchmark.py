@@ -181,7 +181,7 @@ def test_benchmark_skips_finished_stages(benchmark_run, monkeypatch,
     os.remove(work / 'finetune' / 'FALSE-SimCLR' / 'half' / 'seed0' /
               'test' / 'metrics.json')
     spec = load_spec(str(root / 'spec.py'))
-    run_stages(plan(spec, spec.work_dir, spec.seeds),
+    run_stages(plan(spec),
                launcher=SubprocessLauncher())
     out = capsys.readouterr().out
     assert '[benchmark] 8 stages, 7 already done' in out
@@ -208,7 +208,7 @@ def test_command_line_plan(tmp_path):
     spec = _potsdam_spec(tmp_path)
     assert spec.pairs == [('false-simclr_resnet50_1xb256-coslr-200e_potsdam',
                            'simclr_resnet50_1xb256-coslr-200e_potsdam')]
-    stages = plan(spec, spec.work_dir, spec.seeds)
+    stages = plan(spec)
     # 2 seeds x (2 x (pretrain, extract, fine-tune, test) + random init's
     # fine-tune and test).
     assert len(stages) == 20
@@ -286,7 +286,7 @@ def test_failed_stage_stops_with_its_log(tmp_path, monkeypatch, launcher):
     tool_launcher = LAUNCHERS[launcher]()
     with pytest.raises(RuntimeError) as err:
         try:
-            run_stages(plan(spec, spec.work_dir, spec.seeds),
+            run_stages(plan(spec),
                        launcher=tool_launcher)
         finally:
             tool_launcher.close()
