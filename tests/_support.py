@@ -205,3 +205,44 @@ def write_dubai_tiles(root, parts, size=(70, 45), paletted=(), seed=0):
                 cv2.imwrite(str(mask), colors[codes][..., ::-1])
             codes_of[image] = codes
     return codes_of
+
+
+# The three FALSE algorithms, tiny (ResNet-18, 16-d projections), as
+# test_false_algorithms.py builds them and test_cuda.py steps them on a GPU.
+BACKBONE = dict(type='ResNet', depth=18, in_channels=3, out_indices=[4],
+                norm_cfg=dict(type='BN'))
+HEAD = dict(type='ContrastiveHead', loss=dict(type='mmcls.CrossEntropyLoss'),
+            temperature=0.2)
+FNCC = dict(confidence_weight=1.0, positive_threshold=-1.0)
+
+MODELS_CFG = {
+    'FALSESimCLR':
+    dict(
+        type='FALSESimCLR',
+        backbone=BACKBONE,
+        neck=dict(type='NonLinearNeck', in_channels=512, hid_channels=32,
+                  out_channels=16, num_layers=2, with_avg_pool=True,
+                  norm_cfg=dict(type='BN1d')),
+        head=HEAD,
+        fncc=FNCC),
+    'FALSEMoCo':
+    dict(
+        type='FALSEMoCo',
+        queue_len=16,
+        feat_dim=16,
+        backbone=BACKBONE,
+        neck=dict(type='MoCoV2Neck', in_channels=512, hid_channels=32,
+                  out_channels=16, with_avg_pool=True),
+        head=HEAD,
+        fncc=FNCC),
+    'FALSEDenseCL':
+    dict(
+        type='FALSEDenseCL',
+        queue_len=16,
+        feat_dim=16,
+        backbone=BACKBONE,
+        neck=dict(type='DenseCLNeck', in_channels=512, hid_channels=32,
+                  out_channels=16, num_grid=None),
+        head=HEAD,
+        fncc=FNCC),
+}
