@@ -25,7 +25,6 @@ import importlib
 import json
 import logging
 import os
-import os.path as osp
 import random
 import select
 import signal

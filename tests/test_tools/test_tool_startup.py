@@ -58,10 +58,14 @@ def test_usage_errors_before_the_stack(command, args, message):
     assert f': error: {message}\n' in str(err.value)
 
 
-def test_demo_scene_names_are_the_library_s():
+def test_choices_are_the_library_s():
+    """The choices the command lines list without importing the library."""
     from false_plugin.apis.demo import SCENES
-    from false_plugin_cli.demo import SCENE_NAMES
-    assert sorted(SCENES) == list(SCENE_NAMES)
+    from false_plugin.benchmark import launchers
+    from false_plugin_cli import benchmark, demo
+    assert sorted(SCENES) == list(demo.SCENE_NAMES)
+    assert benchmark.LAUNCHERS == launchers.LAUNCHERS
+    assert benchmark.LAUNCHER_ENV == launchers.LAUNCHER_ENV
 
 
 @pytest.mark.parametrize('extra, message', [
