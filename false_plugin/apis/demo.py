@@ -285,7 +285,8 @@ def run_demo(scene_name: str,
              jobs: int = 1,
              work_dir: Optional[str] = None) -> List[str]:
     """Cut the scene, run its benchmark, draw the prediction figure; prints
-    ``results.md`` and what was written.
+    ``results.md`` and what was written. The current directory must be the
+    repository's root (``false_plugin_cli.demo`` checks it).
 
     Args:
         scene_name (str): One of :data:`SCENES`.
@@ -299,9 +300,6 @@ def run_demo(scene_name: str,
 
     Returns:
         list[str]: The files written.
-
-    The current directory must be the repository's root
-    (``false_plugin_cli.demo`` checks it).
     """
     scene = SCENES[scene_name]
     start = time.time()
