@@ -9,7 +9,7 @@ without a checkout. :func:`plan` lists them; :mod:`.runner` runs those not
 done yet.
 """
 import os.path as osp
-from typing import Callable, List, Optional
+from typing import Callable, List, Optional, Tuple
 
 from mmengine.config import Config
 
@@ -104,6 +104,91 @@ def training_stage(title: str, kind: str, config: str, run_dir: str,
         marker)
 
 
+def backbone_stages(spec: Config, method: dict,
+                    seed: int) -> Tuple[List[Stage], Optional[str]]:
+    """The stages that give a method its backbone for a seed, and that
+    backbone's file.
+
+    Args:
+        spec (Config): The spec (:func:`.spec.load_spec`).
+        method (dict): One of its ``pretrain`` entries.
+        seed (int): The seed.
+
+    Returns:
+        tuple: The stages (pretraining, then extraction, for a method with
+        a pretraining ``config``; none for random init) and the backbone
+        file they write (None: random init).
+    """
+    if not method.get('config'):
+        return [], None
+    paths, name = spec.paths, method['name']
+    pre_dir = paths.pretrain_dir(name, seed)
+    backbone = paths.backbone_file(name, seed)
+    ft_options = list(spec.finetune.get('cfg_options', []))
+    return [
+        training_stage(
+            f'pretrain {name} seed {seed}', 'pretrain', method['config'],
+            pre_dir, [
+                f'randomness.seed={seed}',
+                *spec.get('pretrain_cfg_options', []),
+                *method.get('cfg_options', [])
+            ]),
+        Stage(
+            f'extract {name} seed {seed}', 'extract', [
+                EXTRACT, pre_dir, backbone, '--seg-config',
+                spec.finetune['config'], '--strict',
+                *(['--cfg-options', *ft_options] if ft_options else [])
+            ], paths.extract_log(name, seed), lambda: osp.exists(backbone))
+    ], backbone
+
+
+def evaluation_stages(spec: Config, name: str, backbone: Optional[str],
+                      seed: int) -> List[Stage]:
+    """Fine-tuning from a backbone and testing, per labelled fraction.
+
+    Args:
+        spec (Config): The spec (:func:`.spec.load_spec`).
+        name (str): The method.
+        backbone (str, optional): The backbone file the fine-tuning starts
+            from (None: random init).
+        seed (int): The seed.
+
+    Returns:
+        list[Stage]: Fine-tune, then test, for each fraction.
+    """
+    stages, paths, ft = [], spec.paths, spec.finetune
+    ft_options = list(ft.get('cfg_options', []))
+    init = ([f'model.backbone.init_cfg.checkpoint={backbone}']
+            if backbone else ['model.backbone.init_cfg=None'])
+    for fraction, ann_file in ft['fractions'].items():
+        ft_dir = paths.finetune_dir(name, fraction, seed)
+        stages.append(
+            training_stage(
+                f'fine-tune {name} {fraction} seed {seed}', 'fine-tune',
+                ft['config'], ft_dir, [
+                    f'randomness.seed={seed}',
+                    f'train_dataloader.dataset.ann_file={ann_file}', *init,
+                    *ft_options
+                ]))
+        test_dir = paths.test_dir(name, fraction, seed)
+        show = ([
+            '--show-dir', osp.join(test_dir, 'vis'),
+            *(['--rgb-bands', *map(str, ft['rgb_bands'])]
+              if ft.get('rgb_bands') else [])
+        ] if ft.get('show_dir') else [])
+        options = ft_options + list(ft.get('test_cfg_options', []))
+        metrics = paths.metrics_file(name, fraction, seed)
+        stages.append(
+            Stage(
+                f'test {name} {fraction} seed {seed}', 'test', [
+                    TEST, ft['config'], f'{LAST_CHECKPOINT}{ft_dir}',
+                    '--work-dir', test_dir, *show,
+                    *(['--cfg-options', *options] if options else [])
+                ], paths.test_log(name, fraction, seed),
+                lambda path=metrics: osp.exists(path)))
+    return stages
+
+
 def plan(spec: Config) -> List[Stage]:
     """Every stage of the benchmark, in order.
 
@@ -113,66 +198,18 @@ def plan(spec: Config) -> List[Stage]:
             (:class:`.paths.BenchmarkPaths`).
 
     Returns:
-        list[Stage]: Per seed and method: pretrain, extract (methods with a
-        pretraining config), then fine-tune and test per labelled fraction;
-        a method's stages of one seed are a group.
+        list[Stage]: Per seed and method: the stages of its backbone
+        (:func:`backbone_stages`), then fine-tune and test per labelled
+        fraction (:func:`evaluation_stages`); a method's stages of one seed
+        are a group.
     """
     stages = []
-    paths = spec.paths
-    ft = spec.finetune
-    ft_config = ft['config']
-    ft_options = list(ft.get('cfg_options', []))
     for seed in spec.seeds:
         for method in spec.pretrain:
-            name, backbone, first = method['name'], None, len(stages)
-            if method.get('config'):
-                pre_dir = paths.pretrain_dir(name, seed)
-                stages.append(
-                    training_stage(
-                        f'pretrain {name} seed {seed}', 'pretrain',
-                        method['config'], pre_dir, [
-                            f'randomness.seed={seed}',
-                            *spec.get('pretrain_cfg_options', []),
-                            *method.get('cfg_options', [])
-                        ]))
-                backbone = paths.backbone_file(name, seed)
-                stages.append(
-                    Stage(
-                        f'extract {name} seed {seed}', 'extract', [
-                            EXTRACT, pre_dir, backbone, '--seg-config',
-                            ft_config, '--strict',
-                            *(['--cfg-options', *ft_options]
-                              if ft_options else [])
-                        ], paths.extract_log(name, seed),
-                        lambda path=backbone: osp.exists(path)))
-            for fraction, ann_file in ft['fractions'].items():
-                ft_dir = paths.finetune_dir(name, fraction, seed)
-                init = ([f'model.backbone.init_cfg.checkpoint={backbone}']
-                        if backbone else ['model.backbone.init_cfg=None'])
-                stages.append(
-                    training_stage(
-                        f'fine-tune {name} {fraction} seed {seed}',
-                        'fine-tune', ft_config, ft_dir, [
-                            f'randomness.seed={seed}',
-                            f'train_dataloader.dataset.ann_file={ann_file}',
-                            *init, *ft_options
-                        ]))
-                test_dir = paths.test_dir(name, fraction, seed)
-                show = ([
-                    '--show-dir', osp.join(test_dir, 'vis'),
-                    *(['--rgb-bands', *map(str, ft['rgb_bands'])]
-                      if ft.get('rgb_bands') else [])
-                ] if ft.get('show_dir') else [])
-                options = ft_options + list(ft.get('test_cfg_options', []))
-                metrics = paths.metrics_file(name, fraction, seed)
-                stages.append(
-                    Stage(
-                        f'test {name} {fraction} seed {seed}', 'test', [
-                            TEST, ft_config, f'{LAST_CHECKPOINT}{ft_dir}',
-                            '--work-dir', test_dir, *show,
-                            *(['--cfg-options', *options] if options else [])
-                        ], paths.test_log(name, fraction, seed),
-                        lambda path=metrics: osp.exists(path)))
-            for stage in stages[first:]:
+            name = method['name']
+            group, backbone = backbone_stages(spec, method, seed)
+            group += evaluation_stages(spec, name, backbone, seed)
+            for stage in group:
                 stage.group = f'{name} seed {seed}'
+            stages += group
     return stages
