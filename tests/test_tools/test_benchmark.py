@@ -300,3 +300,23 @@ def test_failed_stage_stops_with_its_log(tmp_path, monkeypatch, launcher):
         str(log))[1]
     assert 'Traceback' in log.read_text()
     assert not (log.parent / DONE_MARKER).exists()
+
+
+def test_spec_error_is_a_usage_error(tmp_path):
+    """A spec naming a config that is nowhere: exit 2, naming the spec and
+    the places looked in, before any stage."""
+    spec = tmp_path / 'spec.py'
+    spec.write_text(f'''
+work_dir = {str(tmp_path / 'work')!r}
+seeds = [0]
+pretrain = [dict(name='SimCLR', config='missing_simclr.py')]
+finetune = dict(config={SEG_CONFIG!r}, fractions={{'all': 'all.txt'}})
+''')
+    with pytest.raises(AssertionError) as err:
+        run_repo_tool(['tools/benchmark.py', str(spec)])
+    message = str(err.value)
+    assert 'exited 2' in message
+    assert (f'benchmark.py: error: {spec}: config missing_simclr.py does not '
+            f'exist (looked in {osp.join(REPO_ROOT, "missing_simclr.py")} '
+            f'and {tmp_path / "missing_simclr.py"})') in message
+    assert not (tmp_path / 'work').exists()
