@@ -1,4 +1,6 @@
-"""Install false-plugin (editable install: ``pip install -e .``)."""
+"""Install false-plugin (``pip install -e .`` in a checkout, or ``pip install
+.``): the packages ``false_plugin`` (the library) and ``false_plugin_cli``
+(its command lines, also the console scripts below)."""
 from setuptools import find_packages, setup
 
 
@@ -10,6 +12,21 @@ def read_version() -> str:
     return namespace['__version__']
 
 
+#: Console script -> its module in false_plugin_cli (the same command as
+#: tools/<module>.py, tools/dataset_converters/<module>.py ...).
+CONSOLE_SCRIPTS = {
+    'false-train': 'train',
+    'false-test': 'test',
+    'false-benchmark': 'benchmark',
+    'false-predict': 'predict',
+    'false-extract-backbone': 'extract_backbone',
+    'false-convert-geotiff': 'geotiff',
+    'false-convert-tile-folders': 'tile_folders',
+    'false-convert-potsdam': 'potsdam',
+    'false-convert-deepglobe': 'deepglobe',
+    'false-make-split': 'make_split',
+}
+
 setup(
     name='false-plugin',
     version=read_version(),
@@ -18,7 +35,8 @@ setup(
     long_description=open('README.md', encoding='utf-8').read(),
     long_description_content_type='text/markdown',
     license='Apache-2.0',
-    packages=find_packages(exclude=('tests', 'tests.*', 'tools', 'tools.*', 'configs')),
+    packages=find_packages(
+        exclude=('tests', 'tests.*', 'tools', 'tools.*', 'configs')),
     python_requires='>=3.10',
     install_requires=[
         'torch>=2.1',
@@ -32,5 +50,11 @@ setup(
         'numpy',
         'matplotlib',
     ],
+    entry_points={
+        'console_scripts': [
+            f'{script} = false_plugin_cli.{module}:main'
+            for script, module in CONSOLE_SCRIPTS.items()
+        ]
+    },
     zip_safe=False,
 )

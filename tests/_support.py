@@ -103,6 +103,40 @@ def write_tif(path, array, nodata=None, dtype=None) -> str:
     return str(path)
 
 
+#: Colours of the 3 classes (soil, water, tree) of :func:`write_seg_tiles`.
+SEG_PALETTE = [(200, 150, 0), (0, 0, 255), (0, 128, 0)]
+
+
+def write_seg_tiles(root) -> None:
+    """An RSSegDataset root for ``tests/configs/deeplabv3plus_r18_tiny.py``:
+    32 px RGB GeoTIFF tiles of 8 px blocks of 3 classes, each class its own
+    colour (:data:`SEG_PALETTE`) plus noise (learnable in a few
+    iterations); ``img_dir``/``ann_dir`` with 4 ``train`` and 2 ``test``
+    tiles, ``classes.csv`` and ``splits/train_half.txt`` (2 tiles)."""
+    import numpy as np
+    rng = np.random.default_rng(0)
+    for split, num in (('train', 4), ('test', 2)):
+        for kind in ('img_dir', 'ann_dir'):
+            os.makedirs(os.path.join(root, kind, split))
+        for i in range(num):
+            label = np.kron(rng.integers(0, 3, (4, 4)),
+                            np.ones((8, 8), int)).astype(np.uint8)
+            img = np.asarray(SEG_PALETTE, float)[label].transpose(2, 0, 1)
+            img = np.clip(img + rng.normal(0, 20, img.shape), 0, 255)
+            write_tif(os.path.join(root, 'img_dir', split, f'p{i}.tif'),
+                      img.astype(np.uint8))
+            write_tif(os.path.join(root, 'ann_dir', split, f'p{i}.tif'),
+                      label[None])
+    with open(os.path.join(root, 'classes.csv'), 'w') as f:
+        f.write('name,index,r,g,b\n' + ''.join(
+            f'{name},{i},{r},{g},{b}\n'
+            for i, (name, (r, g, b)) in enumerate(
+                zip(('soil', 'water', 'tree'), SEG_PALETTE))))
+    os.makedirs(os.path.join(root, 'splits'))
+    with open(os.path.join(root, 'splits', 'train_half.txt'), 'w') as f:
+        f.write('p0\np2\n')
+
+
 #: The mask colours of the Dubai MBRSC set: its five classes in the order of
 #: ``data/demo/classes_dubai.csv`` (building, land, road, vegetation, water),
 #: then Unlabeled (#9B9B9B) and the stray black (#000000), both no class.
@@ -171,3 +205,44 @@ def write_dubai_tiles(root, parts, size=(70, 45), paletted=(), seed=0):
                 cv2.imwrite(str(mask), colors[codes][..., ::-1])
             codes_of[image] = codes
     return codes_of
+
+
+# The three FALSE algorithms, tiny (ResNet-18, 16-d projections), as
+# test_false_algorithms.py builds them and test_cuda.py steps them on a GPU.
+BACKBONE = dict(type='ResNet', depth=18, in_channels=3, out_indices=[4],
+                norm_cfg=dict(type='BN'))
+HEAD = dict(type='ContrastiveHead', loss=dict(type='mmcls.CrossEntropyLoss'),
+            temperature=0.2)
+FNCC = dict(confidence_weight=1.0, positive_threshold=-1.0)
+
+MODELS_CFG = {
+    'FALSESimCLR':
+    dict(
+        type='FALSESimCLR',
+        backbone=BACKBONE,
+        neck=dict(type='NonLinearNeck', in_channels=512, hid_channels=32,
+                  out_channels=16, num_layers=2, with_avg_pool=True,
+                  norm_cfg=dict(type='BN1d')),
+        head=HEAD,
+        fn_loss=FNCC),
+    'FALSEMoCo':
+    dict(
+        type='FALSEMoCo',
+        queue_len=16,
+        feat_dim=16,
+        backbone=BACKBONE,
+        neck=dict(type='MoCoV2Neck', in_channels=512, hid_channels=32,
+                  out_channels=16, with_avg_pool=True),
+        head=HEAD,
+        fn_loss=FNCC),
+    'FALSEDenseCL':
+    dict(
+        type='FALSEDenseCL',
+        queue_len=16,
+        feat_dim=16,
+        backbone=BACKBONE,
+        neck=dict(type='DenseCLNeck', in_channels=512, hid_channels=32,
+                  out_channels=16, num_grid=None),
+        head=HEAD,
+        fn_loss=FNCC),
+}

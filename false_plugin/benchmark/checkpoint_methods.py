@@ -19,7 +19,6 @@ adapted to the data's band count by the band rule (3-band ImageNet weights,
 fine-tuning loads the backbone with ``init_cfg.partial=True``; both logs say
 what was adapted and left.
 """
-import os.path as osp
 from typing import Callable, List, Optional
 
 from ..models.backbone_formats import canonical_format
@@ -41,7 +40,7 @@ def check_checkpoint_method(method: dict, where: str,
         method (dict): The entry.
         where (str): The spec, for messages.
         find (callable): Path -> absolute path, or None if it does not exist
-            (:func:`.spec.repo_path`).
+            (:func:`.spec.find_file`).
 
     Raises:
         ValueError: Naming the entry and what is wrong.
@@ -71,10 +70,10 @@ def check_checkpoint_method(method: dict, where: str,
 
 def extract_command(method: dict, checkpoint: str, backbone: str,
                     seg_config: str, cfg_options: List[str],
-                    extract_tool: str) -> List[str]:
+                    extract_module: str) -> List[str]:
     """The extract stage's command for a checkpoint entry."""
     return [
-        extract_tool, checkpoint, backbone, '--format',
+        extract_module, checkpoint, backbone, '--format',
         method.get('format', 'mmselfsup'), '--seg-config', seg_config,
         *(['--partial'] if method.get('partial') else []),
         *(['--cfg-options', *cfg_options] if cfg_options else [])
@@ -87,7 +86,3 @@ def init_options(method: dict, backbone: str) -> List[str]:
         ['model.backbone.init_cfg.partial=True']
         if method.get('partial') else [])
 
-
-def extract_log(backbone: str) -> str:
-    """Where the extract stage's output goes."""
-    return osp.join(osp.dirname(backbone), 'extract.log')

@@ -1,14 +1,15 @@
 """How a stage's tool is started: a fresh interpreter, or a fork.
 
-A stage runs a repository script (``tools/train.py`` ...) with its output in
-the stage's log. :class:`SubprocessLauncher` starts ``python SCRIPT ARGS`` and
-pays the start-up of the stack (importing torch, mmcv, mmengine, mmseg,
-mmselfsup and the plugin: several seconds) every stage.
-:class:`ForkLauncher` starts one fork server per benchmark, a fresh
-interpreter that imports the stack once, and has it fork each stage: the
-child appends its stdout and stderr to the log, sets ``sys.argv`` and runs
-the script as ``__main__``, exactly as the interpreter would, without
-importing anything again.
+A stage runs a command line module (``false_plugin_cli.train`` ...: the
+command of ``tools/train.py``, ``false-train``) with its output in the
+stage's log, in the current directory and environment.
+:class:`SubprocessLauncher` starts ``python -m MODULE ARGS`` and pays the
+start-up of the stack (importing torch, mmcv, mmengine, mmseg, mmselfsup and
+the plugin: several seconds) every stage. :class:`ForkLauncher` starts one
+fork server per benchmark, a fresh interpreter that imports the stack once,
+and has it fork each stage: the child appends its stdout and stderr to the
+log, sets ``sys.argv`` and calls the module's ``main(ARGS)``, as
+``python -m`` would, without importing anything again.
 
 Why a fork server rather than forking the benchmark process: torch's OpenMP
 thread pool, once the process that forks has used it, is missing in the
@@ -24,9 +25,7 @@ import importlib
 import json
 import logging
 import os
-import os.path as osp
 import random
-import runpy
 import select
 import signal
 import subprocess
@@ -36,8 +35,6 @@ from typing import IO, Dict, List, Optional, Sequence
 
 import numpy as np
 
-from .spec import ROOT
-
 #: Environment variable choosing the launcher (``fork`` or ``subprocess``)
 #: when none is given.
 LAUNCHER_ENV = 'BENCHMARK_LAUNCHER'
@@ -45,7 +42,8 @@ LAUNCHERS = ('fork', 'subprocess')
 #: ``prctl`` option: the signal a process gets when its parent ends.
 PR_SET_PDEATHSIG = 1
 #: What the tools import; loaded once by :class:`ForkLauncher`.
-PRELOAD = ('false_plugin', 'mmengine.runner', 'mmseg.apis', 'mmseg.models',
+PRELOAD = ('false_plugin', 'false_plugin.apis.train', 'false_plugin.apis.test',
+           'mmengine.runner', 'mmseg.apis', 'mmseg.models',
            'mmseg.datasets', 'mmseg.engine', 'mmseg.evaluation',
            'mmseg.visualization', 'mmselfsup.models', 'mmselfsup.datasets',
            'mmselfsup.engine', 'mmselfsup.evaluation',
@@ -57,10 +55,9 @@ THREAD_ENV = ('OMP_NUM_THREADS', 'MKL_NUM_THREADS')
 
 
 def tool_env(threads: Optional[int] = None) -> dict:
-    """The environment of a tool: this one, the repository on PYTHONPATH,
-    and ``threads`` CPU threads (:data:`THREAD_ENV`) where given."""
+    """The environment of a tool: this one, with ``threads`` CPU threads
+    (:data:`THREAD_ENV`) where given."""
     env = dict(os.environ)
-    env['PYTHONPATH'] = ROOT + os.pathsep + env.get('PYTHONPATH', '')
     if threads is not None:
         env.update({key: str(threads) for key in THREAD_ENV})
     return env
@@ -80,13 +77,13 @@ class SubprocessLauncher:
         self.threads = threads
 
     def start(self, command: List[str], log: IO) -> subprocess.Popen:
-        """Start ``python *command`` in the repository, output to ``log``.
+        """Start ``python -m *command`` (a module and its arguments) in the
+        current directory, output to ``log``.
 
         Returns:
             subprocess.Popen: The running tool (``poll()``, ``returncode``).
         """
-        return subprocess.Popen([sys.executable, *command],
-                                cwd=ROOT,
+        return subprocess.Popen([sys.executable, '-m', *command],
                                 env=tool_env(self.threads),
                                 stdout=log,
                                 stderr=subprocess.STDOUT)
@@ -123,18 +120,14 @@ def redirect_output(log: IO) -> None:
     sys.stderr = sys.__stderr__ = open(2, 'w', buffering=1, closefd=False)
 
 
-def run_script_as_main(command: List[str]) -> int:
-    """Run ``command`` (a script and its arguments) in this process as
-    ``python SCRIPT ARGS`` would, from the repository; returns its exit code.
-    """
-    script = osp.join(ROOT, command[0])
-    os.chdir(ROOT)
-    sys.argv = list(command)
-    sys.path.insert(0, osp.dirname(script))  # as the interpreter does
-    if ROOT not in sys.path:
-        sys.path.insert(1, ROOT)  # PYTHONPATH of a fresh interpreter
+def run_module_main(command: List[str]) -> int:
+    """Run ``command`` (a command line module and its arguments) in this
+    process as ``python -m MODULE ARGS`` would: its ``main(ARGS)``, with
+    ``sys.argv`` set; returns its exit code."""
     try:
-        runpy.run_path(script, run_name='__main__')
+        module = importlib.import_module(command[0])
+        sys.argv = [module.__file__, *command[1:]]
+        module.main(list(command[1:]))
         code = 0
     except SystemExit as exit_:
         if exit_.code is None or isinstance(exit_.code, int):
@@ -167,7 +160,7 @@ def run_tool(command: List[str], log_file: str, env: Dict[str, str]) -> int:
     # A fresh interpreter's random state, not a copy of the fork server's.
     random.seed()
     np.random.seed()
-    code = run_script_as_main(command)
+    code = run_module_main(command)
     gc.collect()  # data loader workers end with their loaders
     logging.shutdown()
     sys.stdout.flush()
@@ -284,7 +277,6 @@ class ForkLauncher:
         self.server = subprocess.Popen(
             [sys.executable, '-c', f'from {__name__} import serve; '
              f'serve({self.preload!r})'],
-            cwd=ROOT,
             env=tool_env(self.threads),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,

@@ -1,8 +1,9 @@
 """The results of a baseline-vs-FALSE benchmark, summarised over seeds.
 
 :func:`gather_report` reads every run's test metrics and pretraining
-diagnostics from the benchmark's work dir, and :class:`BenchmarkReport`
-turns them into ``results.md`` and ``results.json``: mean ± std over seeds,
+diagnostics from the benchmark's work dir, :class:`BenchmarkReport` turns
+them into tables, and :func:`write_report` writes ``results.md``,
+``results.json`` and the plots (:mod:`.plots`): mean ± std over seeds,
 comparisons paired by seed (:mod:`.statistics`), and mIoU / mF1 over a
 fixed class set, the classes of the test ground truth, rather than the
 metric's own (classes in the ground truth or the prediction: one stray
@@ -17,7 +18,6 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 from mmengine.config import Config
 
-from .stages import pretrain_dir, test_metrics_file
 from .statistics import not_distinguishable, paired_comparison, stats
 
 #: The headline metrics of RSSegMetric, in table order.
@@ -505,31 +505,51 @@ class BenchmarkReport:
 
 
 
-def gather_report(spec: Config, work_dir: str,
-                  seeds: Sequence[int]) -> BenchmarkReport:
-    """Every run's test metrics and FNS diagnostics, from the work dir.
+def gather_report(spec: Config) -> BenchmarkReport:
+    """Every run's test metrics and FNS diagnostics, from the spec's work
+    dir (``spec.paths``).
 
     Args:
         spec (Config): The spec (:func:`.spec.load_spec`).
-        work_dir (str): The benchmark's output dir.
-        seeds (Sequence[int]): The seeds.
 
     Returns:
         BenchmarkReport: The report of the finished runs.
     """
+    paths, seeds = spec.paths, list(spec.seeds)
     metrics, fns, curves = {}, {}, {}
     for method in spec.pretrain:
         name = method['name']
         if method.get('config'):
-            runs = [pretrain_dir(work_dir, name, seed) for seed in seeds]
+            runs = [paths.pretrain_dir(name, seed) for seed in seeds]
             fns[name] = dict(zip(seeds, map(read_fns, runs)))
             curves[name] = dict(zip(seeds, map(read_fns_curves, runs)))
         metrics[name] = {}
         for fraction in spec.finetune['fractions']:
             metrics[name][fraction] = {}
             for seed in seeds:
-                path = test_metrics_file(work_dir, name, fraction, seed)
+                path = paths.metrics_file(name, fraction, seed)
                 with open(path) as f:
                     metrics[name][fraction][seed] = json.load(f)
     return BenchmarkReport(metrics, fns, seeds, spec.finetune['fractions'],
                            spec.pairs, spec.finetune['config'], curves)
+
+
+def write_report(spec: Config, report: BenchmarkReport) -> List[str]:
+    """``results.json``, ``results.md`` and the plots in the spec's work
+    dir (``spec.paths``).
+
+    Returns:
+        list[str]: The files written.
+    """
+    from .plots import plot_report  # matplotlib only when needed
+    paths = spec.paths
+    with open(paths.results_json, 'w') as f:
+        json.dump(
+            dict(methods={m['name']: m.get('config') for m in spec.pretrain},
+                 **report.to_dict()),
+            f,
+            indent=1)
+    with open(paths.results_md, 'w') as f:
+        f.write(report.markdown())
+    return [paths.results_json, paths.results_md
+            ] + plot_report(report, paths.work_dir)

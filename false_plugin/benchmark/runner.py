@@ -12,7 +12,7 @@ import numpy as np
 from mmengine.config import Config
 
 from .launchers import build_launcher
-from .report import BenchmarkReport, gather_report
+from .report import gather_report, write_report
 from .stages import Stage, plan
 
 #: Environment variable: seconds between progress lines of a running stage
@@ -71,7 +71,7 @@ def run_stage(stage: Stage, launcher) -> float:
     start = time.time()
     command = stage.resolved_command()
     with open(stage.log_file, 'a') as log:  # keeps interrupted attempts
-        log.write('$ python ' + ' '.join(command) + '\n')
+        log.write('$ python -m ' + ' '.join(command) + '\n')
         log.flush()
         tool = launcher.start(command, log)
         reported, shown = time.time(), None
@@ -155,7 +155,8 @@ def run_stages(stages: List[Stage],
     if dry_run:
         for i, stage in enumerate(todo, 1):
             print(f'[benchmark] ({i}/{len(todo)}) {stage.title} log: '
-                  f'{stage.log_file}\n    python ' + ' '.join(stage.command),
+                  f'{stage.log_file}\n    python -m '
+                  + ' '.join(stage.command),
                   flush=True)
         return
     if not todo:
@@ -220,29 +221,6 @@ def run_stages(stages: List[Stage],
           flush=True)
 
 
-def write_report(spec: Config, report: BenchmarkReport) -> List[str]:
-    """``results.json``, ``results.md`` and the plots in the work dir.
-
-    Returns:
-        list[str]: The files written.
-    """
-    from .plots import plot_report  # matplotlib only when needed
-    work_dir = spec.work_dir
-    paths = [
-        osp.join(work_dir, 'results.json'),
-        osp.join(work_dir, 'results.md')
-    ]
-    with open(paths[0], 'w') as f:
-        json.dump(
-            dict(methods={m['name']: m.get('config') for m in spec.pretrain},
-                 **report.to_dict()),
-            f,
-            indent=1)
-    with open(paths[1], 'w') as f:
-        f.write(report.markdown())
-    return paths + plot_report(report, work_dir)
-
-
 def run_benchmark(spec: Config,
                   dry_run: bool = False,
                   launcher=None,
@@ -256,15 +234,14 @@ def run_benchmark(spec: Config,
         jobs (int): Methods and seeds run at a time (:func:`run_stages`).
 
     Returns:
-        list[str]: The files written (:func:`write_report`; none for a dry
-        run).
+        list[str]: The files written (:func:`.report.write_report`; none for
+        a dry run).
 
     Raises:
         RuntimeError: If a stage fails.
     """
-    seeds = list(spec.seeds)
-    os.makedirs(spec.work_dir, exist_ok=True)
-    run_stages(plan(spec, spec.work_dir, seeds), dry_run, launcher, jobs)
+    os.makedirs(spec.paths.work_dir, exist_ok=True)
+    run_stages(plan(spec), dry_run, launcher, jobs)
     if dry_run:
         return []
-    return write_report(spec, gather_report(spec, spec.work_dir, seeds))
+    return write_report(spec, gather_report(spec))

@@ -34,6 +34,16 @@ else its ``pairs``, of which a method may have several, else the naming
 convention ``FALSE-X`` vs ``X``); the report has a row per pair. An entry
 with ``checkpoint`` instead of ``config`` starts from that encoder
 (:mod:`.checkpoint_methods`: ``format``, ``partial``).
+
+Paths: a config path is relative to the current directory where it exists
+there, else to the spec file's directory (:func:`resolve_config`; so a spec
+beside its configs can name them by file name, and the shipped specs name
+theirs from the repository's root); ``work_dir`` is relative to the current
+directory; the ``fractions``' split files to the dataset's ``data_root``, as
+``ann_file`` in the config. The stages run in the current directory, as a
+user's own ``tools/train.py`` would (paths inside the configs, such as
+``data_root``, resolve there). A ``checkpoint`` path resolves like a
+config path.
 """
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -41,16 +51,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from mmengine.config import Config
 
 from .checkpoint_methods import check_checkpoint_method
-
-#: The repository root: the tools run there, relative paths resolve there.
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-
-def slug(name: str) -> str:
-    """A file-name-safe form of a method name."""
-    return ''.join(c if c.isalnum() or c in '-_' else '-'
-                   for c in name).strip('-')
-
+from .paths import BenchmarkPaths, slug
 
 def parse_fractions(items: Sequence[str]) -> Dict[str, str]:
     """``['1pct=splits/train_1pct.txt']`` -> ``{'1pct': 'splits/...'}``.
@@ -67,13 +68,40 @@ def parse_fractions(items: Sequence[str]) -> Dict[str, str]:
     return fractions
 
 
-def repo_path(path: str) -> Optional[str]:
-    """``path`` made absolute: relative to the current directory, else to
-    the repository (the tools run there); None if neither exists."""
-    for candidate in (path, osp.join(ROOT, path)):
-        if osp.exists(candidate):
+def find_file(path: str, spec_dir: Optional[str] = None) -> Optional[str]:
+    """A file named by a spec, made absolute: relative to the current
+    directory if it exists there, else to the spec file's directory; None
+    if it exists in neither."""
+    candidates = [path]
+    if spec_dir is not None and not osp.isabs(path):
+        candidates.append(osp.join(spec_dir, path))
+    for candidate in candidates:
+        if osp.isfile(candidate):
             return osp.abspath(candidate)
     return None
+
+
+def resolve_config(path: str, spec_dir: Optional[str] = None) -> str:
+    """A config (or checkpoint) path of a spec, made absolute by
+    :func:`find_file`.
+
+    Args:
+        path (str): The path as the spec (or the command line) gives it.
+        spec_dir (str, optional): The spec file's directory (None: the spec
+            comes from the command line alone).
+
+    Raises:
+        ValueError: If it exists in neither; the message names where it was
+            looked for.
+    """
+    found = find_file(path, spec_dir)
+    if found is not None:
+        return found
+    candidates = [path]
+    if spec_dir is not None and not osp.isabs(path):
+        candidates.append(osp.join(spec_dir, path))
+    raise ValueError(f'config {path} does not exist (looked in '
+                     + ' and '.join(map(osp.abspath, candidates)) + ')')
 
 
 def baselines_of(method: dict, where: str = 'spec') -> List[str]:
@@ -186,8 +214,11 @@ def load_spec(spec: Optional[str] = None,
         rgb_bands (Sequence[int], optional): Replaces ``finetune.rgb_bands``.
 
     Returns:
-        Config: The spec, with an absolute ``work_dir`` and the resolved
-        ``pairs`` (see :func:`find_pairs`).
+        Config: The spec, with an absolute ``work_dir`` and its ``paths``
+        (:class:`.paths.BenchmarkPaths`: every path under it), absolute
+        config paths (:func:`resolve_config`: relative to the current
+        directory, else to the spec file's) and the resolved ``pairs`` (see
+        :func:`find_pairs`).
 
     Raises:
         ValueError: If the spec is incomplete or inconsistent; the message
@@ -233,12 +264,19 @@ def load_spec(spec: Optional[str] = None,
     names = [m['name'] for m in cfg.pretrain]
     if len(set(map(slug, names))) != len(names):
         raise ValueError(f'{where}: method names {names} are not unique')
-    for method in cfg.pretrain:
-        check_checkpoint_method(method, where, repo_path)
-    configs = [m['config'] for m in cfg.pretrain if m.get('config')]
-    for path in configs + [finetune['config']]:
-        if repo_path(path) is None:
-            raise ValueError(f'{where}: config {path} does not exist')
+    spec_dir = osp.dirname(osp.abspath(spec)) if spec else None
+    try:
+        for method in cfg.pretrain:
+            check_checkpoint_method(method, where,
+                                    lambda p: find_file(p, spec_dir))
+            for key in ('config', 'checkpoint'):
+                if method.get(key):
+                    method[key] = resolve_config(method[key], spec_dir)
+        finetune['config'] = resolve_config(finetune['config'], spec_dir)
+    except ValueError as err:
+        raise ValueError(f'{where}: {err}') from None
+    cfg.finetune = finetune
     cfg.work_dir = osp.abspath(cfg.work_dir)
+    cfg.paths = BenchmarkPaths(cfg.work_dir)
     cfg.pairs = find_pairs(cfg.pretrain, cfg.get('pairs'), where)
     return cfg

@@ -1,6 +1,7 @@
 """run_stages with jobs: groups run alongside, a group's stages in order,
 each tool with the launcher's threads; a failure lets the running stages
 finish and starts no new one."""
+import os
 import os.path as osp
 import textwrap
 
@@ -9,7 +10,8 @@ import pytest
 from false_plugin.benchmark import (ForkLauncher, Stage, SubprocessLauncher,
                                     run_stages)
 
-# A stage: writes "<file>.started", waits for "--wait-for" (another stage's
+# A stage's command line module (``main(argv)``, run as ``python -m``
+# would): writes "<file>.started", waits for "--wait-for" (another stage's
 # start, proof that both run at once, or its ".failed") and checks "--after"
 # (the stage before it in its group), then writes "<file>" with its torch and
 # OpenMP threads, or writes "<file>.failed" and fails with "--fail".
@@ -17,23 +19,32 @@ STEP = '''
 import os, os.path as osp, sys, time
 import torch
 
-out, args = sys.argv[1], sys.argv[2:]
-option = {k: v for k, v in zip(args, args[1:]) if k.startswith('--')}
-open(out + '.started', 'w').close()
-if '--after' in option and not osp.exists(option['--after']):
-    sys.exit('ran before the stage it depends on')
-deadline = time.time() + 60
-while '--wait-for' in option and not osp.exists(option['--wait-for']):
-    if time.time() > deadline:
-        sys.exit(option['--wait-for'] + ' never appeared')
-    time.sleep(0.05)
-if '--fail' in args:
-    open(out + '.failed', 'w').close()
-    sys.exit('failing on purpose')
-time.sleep(float(option.get('--sleep', 0)))
-with open(out, 'w') as f:
-    f.write(f"{torch.get_num_threads()} {os.environ['OMP_NUM_THREADS']}")
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    out, args = argv[0], argv[1:]
+    option = {k: v for k, v in zip(args, args[1:]) if k.startswith('--')}
+    open(out + '.started', 'w').close()
+    if '--after' in option and not osp.exists(option['--after']):
+        sys.exit('ran before the stage it depends on')
+    deadline = time.time() + 60
+    while '--wait-for' in option and not osp.exists(option['--wait-for']):
+        if time.time() > deadline:
+            sys.exit(option['--wait-for'] + ' never appeared')
+        time.sleep(0.05)
+    if '--fail' in args:
+        open(out + '.failed', 'w').close()
+        sys.exit('failing on purpose')
+    time.sleep(float(option.get('--sleep', 0)))
+    with open(out, 'w') as f:
+        f.write(f"{torch.get_num_threads()} {os.environ['OMP_NUM_THREADS']}")
+
+
+if __name__ == '__main__':
+    main()
 '''
+#: The module name of STEP (a file in the test's tmp dir, on PYTHONPATH).
+STEP_MODULE = 'benchmark_step'
 
 LAUNCHERS = {
     'fork': lambda: ForkLauncher(preload=['torch'], threads=1),
@@ -41,12 +52,20 @@ LAUNCHERS = {
 }
 
 
+@pytest.fixture(autouse=True)
+def step_module(tmp_path, monkeypatch):
+    """STEP as the module :data:`STEP_MODULE`, importable by the tools
+    (they inherit this environment)."""
+    (tmp_path / f'{STEP_MODULE}.py').write_text(textwrap.dedent(STEP))
+    monkeypatch.setenv(
+        'PYTHONPATH',
+        os.pathsep.join(filter(None, [str(tmp_path),
+                                      os.environ.get('PYTHONPATH')])))
+
+
 def _stage(tmp_path, name, group, *args):
-    script = tmp_path / 'step.py'
-    if not script.exists():
-        script.write_text(textwrap.dedent(STEP))
     out = str(tmp_path / name)
-    return Stage(name, 'step', [str(script), out, *args],
+    return Stage(name, 'step', [STEP_MODULE, out, *args],
                  str(tmp_path / f'{name}.log'),
                  lambda: osp.exists(out), group=group)
 

@@ -1,9 +1,15 @@
-"""false_plugin.benchmark.spec.find_pairs: one baseline or several per
+"""false_plugin.benchmark.spec: find_pairs, one baseline or several per
 method (tests/test_tools/test_benchmark.py has the naming convention and the
-spec's other checks)."""
+spec's other checks), and where a spec's config paths resolve."""
+import os.path as osp
+import shutil
+
 import pytest
+from _support import REPO_ROOT
 
 from false_plugin.benchmark.spec import find_pairs, load_spec
+
+TINY_SEG = 'deeplabv3plus_r18_tiny.py'
 
 METHODS = [
     dict(name='SimCLR'),
@@ -79,3 +85,30 @@ finetune = dict(config='tests/configs/deeplabv3plus_r18_tiny.py',
     assert load_spec(str(spec), pairs=[
         f'{control}=SimCLR', f'{control}=FALSE-SimCLR'
     ]).pairs[2:] == [(control, 'SimCLR'), (control, 'FALSE-SimCLR')]
+
+
+def test_spec_configs_resolve_beside_the_spec(tmp_path, monkeypatch):
+    """A config path of a spec: the current directory's if it exists
+    there, else the spec file's directory's; neither: an error naming both.
+    """
+    specs = tmp_path / 'specs'
+    specs.mkdir()
+    shutil.copy(osp.join(REPO_ROOT, 'tests', 'configs', TINY_SEG), specs)
+    spec = specs / 'spec.py'
+    spec.write_text(f'''
+work_dir = 'work'
+seeds = [0]
+pretrain = [dict(name='Random init', config=None)]
+finetune = dict(config={TINY_SEG!r}, fractions={{'all': 'all.txt'}})
+''')
+    monkeypatch.chdir(tmp_path)
+    assert load_spec(str(spec)).finetune['config'] == str(specs / TINY_SEG)
+    # The current directory's wins.
+    shutil.copy(osp.join(REPO_ROOT, 'tests', 'configs', TINY_SEG), tmp_path)
+    assert load_spec(str(spec)).finetune['config'] == str(
+        tmp_path / TINY_SEG)
+    with pytest.raises(ValueError) as err:
+        load_spec(str(spec), seg_config='missing.py')
+    assert str(err.value) == (
+        f'{spec}: config missing.py does not exist (looked in '
+        f'{tmp_path / "missing.py"} and {specs / "missing.py"})')

@@ -8,7 +8,7 @@ import re
 
 import pytest
 import torch
-from _support import REPO_ROOT, make_png_tiles, run_repo_tool
+from _support import MODELS_CFG, REPO_ROOT, make_png_tiles, run_repo_tool
 from mmengine.optim import AmpOptimWrapper
 from mmengine.registry import DefaultScope
 from mmselfsup.registry import MODELS
@@ -70,20 +70,12 @@ def test_fncc_autocast_finite(selection, dtype):
     assert torch.isfinite(proj.weight.grad).all()
 
 
-def _algorithm_cfgs():
-    import sys
-    sys.path.insert(0, osp.join(REPO_ROOT, 'tests', 'test_models',
-                                'test_algorithms'))
-    from test_false_algorithms import MODELS_CFG
-    return MODELS_CFG
-
-
 @pytest.mark.parametrize('name',
                          ['FALSESimCLR', 'FALSEMoCo', 'FALSEDenseCL'])
 def test_false_algorithm_amp_step(name):
     from mmselfsup.structures import SelfSupDataSample
     with DefaultScope.overwrite_default_scope('mmselfsup'):
-        model = MODELS.build(copy.deepcopy(_algorithm_cfgs()[name])).cuda()
+        model = MODELS.build(copy.deepcopy(MODELS_CFG[name])).cuda()
     optim = AmpOptimWrapper(
         optimizer=torch.optim.SGD(model.parameters(), lr=0.01),
         dtype='bfloat16')

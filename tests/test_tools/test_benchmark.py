@@ -10,7 +10,8 @@ import os.path as osp
 import cv2
 import numpy as np
 import pytest
-from _support import REPO_ROOT, make_png_tiles, run_repo_tool, write_tif
+from _support import (REPO_ROOT, make_png_tiles, run_repo_tool,
+                      write_seg_tiles)
 
 from false_plugin.benchmark import (DONE_MARKER, ForkLauncher,
                                     SubprocessLauncher, find_pairs, load_spec,
@@ -20,36 +21,8 @@ SEG_CONFIG = 'tests/configs/deeplabv3plus_r18_tiny.py'
 # One thread per tool: the stages are tiny, and the machine is shared.
 # Progress lines of running stages every half second.
 ENV = {'OMP_NUM_THREADS': '1', 'BENCHMARK_REPORT_EVERY': '0.5'}
-PALETTE = [(200, 150, 0), (0, 0, 255), (0, 128, 0)]
 
 LAUNCHERS = {'fork': ForkLauncher, 'subprocess': SubprocessLauncher}
-
-
-def _seg_fixture(root) -> None:
-    """An RSSegDataset root: 32 px RGB GeoTIFF tiles of 8 px blocks of 3
-    classes, each class its own colour plus noise (learnable in a few
-    iterations); 4 training tiles, 2 test tiles, a split of 2."""
-    rng = np.random.default_rng(0)
-    for split, num in (('train', 4), ('test', 2)):
-        for kind in ('img_dir', 'ann_dir'):
-            os.makedirs(osp.join(root, kind, split))
-        for i in range(num):
-            label = np.kron(rng.integers(0, 3, (4, 4)),
-                            np.ones((8, 8), int)).astype(np.uint8)
-            img = np.asarray(PALETTE, float)[label].transpose(2, 0, 1)
-            img = np.clip(img + rng.normal(0, 20, img.shape), 0, 255)
-            write_tif(osp.join(root, 'img_dir', split, f'p{i}.tif'),
-                      img.astype(np.uint8))
-            write_tif(osp.join(root, 'ann_dir', split, f'p{i}.tif'),
-                      label[None])
-    with open(osp.join(root, 'classes.csv'), 'w') as f:
-        f.write('name,index,r,g,b\n' + ''.join(
-            f'{name},{i},{r},{g},{b}\n'
-            for i, (name, (r, g, b)) in enumerate(
-                zip(('soil', 'water', 'tree'), PALETTE))))
-    os.makedirs(osp.join(root, 'splits'))
-    with open(osp.join(root, 'splits', 'train_half.txt'), 'w') as f:
-        f.write('p0\np2\n')
 
 
 def _labelled_pretrain_config(root) -> str:
@@ -91,7 +64,7 @@ def benchmark_run(tmp_path_factory):
     root = tmp_path_factory.mktemp('bench')
     tiles = make_png_tiles(root / 'tiles')
     seg_root = str(root / 'seg')
-    _seg_fixture(seg_root)
+    write_seg_tiles(seg_root)
     false_config = _labelled_pretrain_config(root / 'labelled')
     spec = root / 'spec.py'
     spec.write_text(f'''
@@ -215,7 +188,7 @@ def test_benchmark_skips_finished_stages(benchmark_run, monkeypatch,
     os.remove(work / 'finetune' / 'FALSE-SimCLR' / 'half' / 'seed0' /
               'test' / 'metrics.json')
     spec = load_spec(str(root / 'spec.py'))
-    run_stages(plan(spec, spec.work_dir, spec.seeds),
+    run_stages(plan(spec),
                launcher=SubprocessLauncher())
     out = capsys.readouterr().out
     assert '[benchmark] 8 stages, 7 already done' in out
@@ -242,7 +215,7 @@ def test_command_line_plan(tmp_path):
     spec = _potsdam_spec(tmp_path)
     assert spec.pairs == [('false-simclr_resnet50_1xb256-coslr-200e_potsdam',
                            'simclr_resnet50_1xb256-coslr-200e_potsdam')]
-    stages = plan(spec, spec.work_dir, spec.seeds)
+    stages = plan(spec)
     # 2 seeds x (2 x (pretrain, extract, fine-tune, test) + random init's
     # fine-tune and test).
     assert len(stages) == 20
@@ -307,7 +280,7 @@ def test_pairs():
 @pytest.mark.parametrize('launcher', sorted(LAUNCHERS))
 def test_failed_stage_stops_with_its_log(tmp_path, monkeypatch, launcher):
     seg_root = str(tmp_path / 'seg')
-    _seg_fixture(seg_root)
+    write_seg_tiles(seg_root)
     for key, value in ENV.items():
         monkeypatch.setenv(key, value)
     spec = load_spec(
@@ -320,7 +293,7 @@ def test_failed_stage_stops_with_its_log(tmp_path, monkeypatch, launcher):
     tool_launcher = LAUNCHERS[launcher]()
     with pytest.raises(RuntimeError) as err:
         try:
-            run_stages(plan(spec, spec.work_dir, spec.seeds),
+            run_stages(plan(spec),
                        launcher=tool_launcher)
         finally:
             tool_launcher.close()
@@ -334,3 +307,23 @@ def test_failed_stage_stops_with_its_log(tmp_path, monkeypatch, launcher):
         str(log))[1]
     assert 'Traceback' in log.read_text()
     assert not (log.parent / DONE_MARKER).exists()
+
+
+def test_spec_error_is_a_usage_error(tmp_path):
+    """A spec naming a config that is nowhere: exit 2, naming the spec and
+    the places looked in, before any stage."""
+    spec = tmp_path / 'spec.py'
+    spec.write_text(f'''
+work_dir = {str(tmp_path / 'work')!r}
+seeds = [0]
+pretrain = [dict(name='SimCLR', config='missing_simclr.py')]
+finetune = dict(config={SEG_CONFIG!r}, fractions={{'all': 'all.txt'}})
+''')
+    with pytest.raises(AssertionError) as err:
+        run_repo_tool(['tools/benchmark.py', str(spec)])
+    message = str(err.value)
+    assert 'exited 2' in message
+    assert (f'benchmark.py: error: {spec}: config missing_simclr.py does not '
+            f'exist (looked in {osp.join(REPO_ROOT, "missing_simclr.py")} '
+            f'and {tmp_path / "missing_simclr.py"})') in message
+    assert not (tmp_path / 'work').exists()

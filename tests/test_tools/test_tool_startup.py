@@ -1,20 +1,71 @@
-"""The training, test and prediction tools parse and check their arguments
-before importing the stack: ``--help`` and usage errors come at once (torch
-is made unimportable here, so a tool that imports it first fails)."""
+"""The command lines parse and check their arguments before importing the
+stack: ``--help`` and usage errors come at once (torch, numpy, mmengine and
+false_plugin are made unimportable here, so a command line that imports one
+of them first fails)."""
 import pytest
 from _support import run_repo_tool
 
-#: Runs a script with torch and false_plugin unimportable.
+#: ``-c`` code that runs ``false_plugin_cli.<argv[1]>.main(argv[2:])`` with
+#: the stack unimportable.
+WITHOUT_STACK = ('import importlib, sys\n'
+                 'for name in ("torch", "numpy", "mmengine", "false_plugin"):'
+                 '\n    sys.modules[name] = None\n'
+                 'module = importlib.import_module("false_plugin_cli." '
+                 '+ sys.argv[1])\n'
+                 'module.main(sys.argv[2:])')
+#: Runs a script with torch and false_plugin unimportable (tools/predict.py,
+#: until it has its false_plugin_cli module: branch predict).
 NO_STACK = ['-c', "import runpy, sys; sys.modules['torch'] = None; "
             "sys.modules['false_plugin'] = None; sys.argv = sys.argv[1:]; "
             "runpy.run_path(sys.argv[0], run_name='__main__')"]
-TOOLS = ['tools/train.py', 'tools/test.py', 'tools/predict.py']
+COMMANDS = ['train', 'test', 'benchmark', 'demo']
 
 
-@pytest.mark.parametrize('tool', TOOLS)
-def test_help_needs_no_stack(tool):
-    proc = run_repo_tool([tool, '--help'], launcher=NO_STACK)
+def _run_without_stack(command, *args):
+    return run_repo_tool([command, *args], launcher=['-c', WITHOUT_STACK])
+
+
+@pytest.mark.parametrize('command', COMMANDS)
+def test_help_needs_no_stack(command):
+    proc = _run_without_stack(command, '--help')
     assert proc.stdout.startswith('usage: ')
+
+
+def test_predict_help_needs_no_stack():
+    proc = run_repo_tool(['tools/predict.py', '--help'], launcher=NO_STACK)
+    assert proc.stdout.startswith('usage: ')
+
+
+@pytest.mark.parametrize('command, args, message', [
+    ('train', ['missing.py'], 'config missing.py: no such file'),
+    ('train', ['tests/configs/simclr_resnet18_tiny.py', '--cfg-options',
+               'a=1', 'model'], '--cfg-options "model" is not KEY=VALUE'),
+    ('test', ['tests/configs/deeplabv3plus_r18_tiny.py', 'x.pth',
+              '--rgb-bands', '0', '1', '2'],
+     '--rgb-bands are 1-based, got [0, 1, 2]'),
+    ('benchmark', ['missing_spec.py'], 'spec missing_spec.py: no such file'),
+    ('benchmark', ['--fractions', '1pct'],
+     '--fractions "1pct" is not NAME=SPLIT'),
+    ('benchmark', ['--jobs', '0'], '--jobs must be at least 1, got 0'),
+    ('demo', ['--threads', '0'], '--threads must be at least 1, got 0'),
+], ids=['train config', 'train cfg-options', 'test bands',
+        'benchmark spec', 'benchmark fractions', 'benchmark jobs',
+        'demo threads'])
+def test_usage_errors_before_the_stack(command, args, message):
+    with pytest.raises(AssertionError) as err:
+        _run_without_stack(command, *args)
+    assert 'exited 2' in str(err.value)
+    assert f': error: {message}\n' in str(err.value)
+
+
+def test_choices_are_the_library_s():
+    """The choices the command lines list without importing the library."""
+    from false_plugin.apis.demo import SCENES
+    from false_plugin.benchmark import launchers
+    from false_plugin_cli import benchmark, demo
+    assert sorted(SCENES) == list(demo.SCENE_NAMES)
+    assert benchmark.LAUNCHERS == launchers.LAUNCHERS
+    assert benchmark.LAUNCHER_ENV == launchers.LAUNCHER_ENV
 
 
 @pytest.mark.parametrize('extra, message', [

@@ -4,47 +4,10 @@ import warnings
 
 import pytest
 import torch
+from _support import FNCC, HEAD, MODELS_CFG
 from mmengine.registry import DefaultScope
 from mmselfsup.registry import MODELS
 from mmselfsup.structures import SelfSupDataSample
-
-BACKBONE = dict(type='ResNet', depth=18, in_channels=3, out_indices=[4],
-                norm_cfg=dict(type='BN'))
-HEAD = dict(type='ContrastiveHead', loss=dict(type='mmcls.CrossEntropyLoss'),
-            temperature=0.2)
-FNCC = dict(confidence_weight=1.0, positive_threshold=-1.0)
-
-MODELS_CFG = {
-    'FALSESimCLR':
-    dict(
-        type='FALSESimCLR',
-        backbone=BACKBONE,
-        neck=dict(type='NonLinearNeck', in_channels=512, hid_channels=32,
-                  out_channels=16, num_layers=2, with_avg_pool=True,
-                  norm_cfg=dict(type='BN1d')),
-        head=HEAD,
-        fn_loss=FNCC),
-    'FALSEMoCo':
-    dict(
-        type='FALSEMoCo',
-        queue_len=16,
-        feat_dim=16,
-        backbone=BACKBONE,
-        neck=dict(type='MoCoV2Neck', in_channels=512, hid_channels=32,
-                  out_channels=16, with_avg_pool=True),
-        head=HEAD,
-        fn_loss=FNCC),
-    'FALSEDenseCL':
-    dict(
-        type='FALSEDenseCL',
-        queue_len=16,
-        feat_dim=16,
-        backbone=BACKBONE,
-        neck=dict(type='DenseCLNeck', in_channels=512, hid_channels=32,
-                  out_channels=16, num_grid=None),
-        head=HEAD,
-        fn_loss=FNCC),
-}
 
 
 def _batch(num=4, labels=(0, 1, 0, 2)):
