@@ -82,7 +82,7 @@ def test_existing_checkpoint_row_end_to_end(tmp_path, torchvision_resnet18,
             f'test_dataloader.dataset.data_root={seg_root}',
             'train_cfg.max_iters=2', 'default_hooks.checkpoint.interval=2'
         ])
-    stages = plan(spec, spec.work_dir, spec.seeds)
+    stages = plan(spec)
     assert [s.kind for s in stages] == ['extract', 'fine-tune', 'test']
     launcher = ForkLauncher(threads=1)
     try:
@@ -126,7 +126,7 @@ def test_existing_checkpoint_row_end_to_end(tmp_path, torchvision_resnet18,
 def test_plan_and_spec_checks(tmp_path, torchvision_resnet18):
     spec = load_spec(_spec(tmp_path, torchvision_resnet18,
                            format='torchvision'))
-    extract, finetune, _ = plan(spec, spec.work_dir, spec.seeds)
+    extract, finetune, _ = plan(spec)
     backbone = osp.join(spec.work_dir, 'pretrain', DIR,
                         'seed0', 'backbone.pth')
     assert extract.command[1:5] == [
