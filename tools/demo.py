@@ -287,8 +287,9 @@ def test_region_raster(scene: DemoScene) -> str:
 
 def predict_region(run_dir: str, region: str, patch: int) -> np.ndarray:
     """A fine-tuned model's map of the whole test region, predicted by
-    sliding windows as ``tools/predict.py`` does (seamless, edges
-    included; 255 where the scene is nodata)."""
+    sliding windows as ``tools/predict.py`` does (read as the run's config
+    reads its test images; seamless, edges included; 255 where the scene
+    is nodata)."""
     import torch
     from mmseg.apis import init_model
     from false_plugin.benchmark.stages import last_checkpoint
@@ -298,8 +299,9 @@ def predict_region(run_dir: str, region: str, patch: int) -> np.ndarray:
     model = init_model(config, last_checkpoint(run_dir),
                        device=device).eval()
     out = osp.join(run_dir, 'test_region_pred.tif')
-    predict_scene(ScenePredictor(model, window=patch, overlap=patch // 2,
-                                 batch_size=16), region, out, log=None)
+    predictor = ScenePredictor.from_config(
+        model, window_size=patch, overlap=patch // 2, batch_size=16)
+    predict_scene(predictor, region, out, log=None)
     pred, _ = read_raster(out, [1], dtype='uint8')
     return pred[..., 0]
 
