@@ -57,6 +57,7 @@ def main() -> None:
     from mmengine.runner import Runner
 
     import false_plugin  # noqa: F401  (applies upstream fixes, registers parts)
+    from false_plugin.apis.config_check import prepare_config
     from false_plugin.engine.hooks import add_band_check
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
@@ -77,6 +78,7 @@ def main() -> None:
                 rgb_bands=args.rgb_bands)
         ]
 
+    prepare_config(cfg, args.config, 'test.py')  # unknown keys, derived
     add_band_check(cfg)
     runner = Runner.from_cfg(cfg)
     metrics = runner.test()

@@ -51,6 +51,7 @@ def main() -> None:
     from mmengine.runner import Runner
 
     import false_plugin  # noqa: F401  (applies upstream fixes, registers parts)
+    from false_plugin.apis.config_check import prepare_config
     from false_plugin.engine.hooks import add_band_check
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
@@ -79,6 +80,7 @@ def main() -> None:
         cfg.resume = True
         cfg.load_from = args.resume
 
+    prepare_config(cfg, args.config, 'train.py')  # unknown keys, derived
     add_band_check(cfg)
     runner = Runner.from_cfg(cfg)
     runner.train()

@@ -23,3 +23,10 @@ train_dataloader = dict(
 
 optimizer = dict(lr=0.3)
 optim_wrapper = dict(optimizer=optimizer)
+# Upstream's schedule (10 warm-up epochs, then cosine), with the cosine's end
+# and T_max left out: they follow train_cfg.max_epochs (200).
+param_scheduler = [
+    dict(type='LinearLR', start_factor=1e-4, by_epoch=True, begin=0, end=10,
+         convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', by_epoch=True, begin=10)
+]

@@ -133,3 +133,25 @@ def check_segmentation_config(cfg, path: str, tool: str) -> None:
         raise ConfigError(
             f'{path}: model {model_type} has no decode_head; predict.py '
             'needs a segmentation model')
+
+
+def prepare_config(cfg, path: str, tool: str) -> None:
+    """Everything a tool does to a merged config before the run: unknown
+    top-level keys stop it, settings derived from the top-level variables
+    are filled in (:mod:`.config_derived`), and ``test.py``/``predict.py``
+    refuse a config that is not a segmentation config.
+
+    Args:
+        cfg (Config): The config with its command-line options, changed in
+            place.
+        path (str): Its file, for the messages.
+        tool (str): ``train.py``, ``test.py`` or ``predict.py``.
+
+    Raises:
+        ConfigError: Naming the config and what is wrong.
+    """
+    from .config_derived import apply_derived_settings
+    check_config_keys(cfg, path)
+    apply_derived_settings(cfg, path)
+    if tool in ('test.py', 'predict.py'):
+        check_segmentation_config(cfg, path, tool)

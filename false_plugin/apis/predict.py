@@ -6,7 +6,7 @@ import os.path as osp
 import signal
 from typing import Callable, Iterator, Optional, Sequence
 
-from .config_check import check_segmentation_config
+from .config_check import prepare_config
 
 
 @contextlib.contextmanager
@@ -90,7 +90,7 @@ def predict(config: str,
     cfg = Config.fromfile(config)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
-    check_segmentation_config(cfg, config, 'predict.py')
+    prepare_config(cfg, config, 'predict.py')
     with sigterm_exits():
         model = init_model(cfg, checkpoint, device=device).eval()
         predictor = ScenePredictor.from_config(

@@ -10,8 +10,7 @@ param_scheduler = [
         eta_min=1e-4,
         power=0.9,
         begin=0,
-        end=max_iters,
-        by_epoch=False)
+        by_epoch=False)  # no end: decays to the end of the run (max_iters)
 ]
 train_cfg = dict(
     type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters)
