@@ -78,7 +78,7 @@ def main() -> None:
                 rgb_bands=args.rgb_bands)
         ]
 
-    prepare_config(cfg, args.config, 'test.py')  # unknown keys, derived
+    prepare_config(cfg, args.config, 'test.py', args.cfg_options)
     add_band_check(cfg)
     runner = Runner.from_cfg(cfg)
     metrics = runner.test()

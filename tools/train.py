@@ -80,7 +80,7 @@ def main() -> None:
         cfg.resume = True
         cfg.load_from = args.resume
 
-    prepare_config(cfg, args.config, 'train.py')  # unknown keys, derived
+    prepare_config(cfg, args.config, 'train.py', args.cfg_options)
     add_band_check(cfg)
     runner = Runner.from_cfg(cfg)
     runner.train()

@@ -135,7 +135,8 @@ def check_segmentation_config(cfg, path: str, tool: str) -> None:
             'needs a segmentation model')
 
 
-def prepare_config(cfg, path: str, tool: str) -> None:
+def prepare_config(cfg, path: str, tool: str,
+                   cfg_options: Optional[dict] = None) -> None:
     """Everything a tool does to a merged config before the run: unknown
     top-level keys stop it, settings derived from the top-level variables
     are filled in (:mod:`.config_derived`), and ``test.py``/``predict.py``
@@ -146,12 +147,14 @@ def prepare_config(cfg, path: str, tool: str) -> None:
             place.
         path (str): Its file, for the messages.
         tool (str): ``train.py``, ``test.py`` or ``predict.py``.
+        cfg_options (dict, optional): The ``--cfg-options`` merged into
+            ``cfg`` (they may set the band statistics).
 
     Raises:
         ConfigError: Naming the config and what is wrong.
     """
     from .config_derived import apply_derived_settings
     check_config_keys(cfg, path)
-    apply_derived_settings(cfg, path)
+    apply_derived_settings(cfg, path, cfg_options)
     if tool in ('test.py', 'predict.py'):
         check_segmentation_config(cfg, path, tool)

@@ -7,16 +7,19 @@ base's ``mean=band_mean`` keeps the base's values when a child sets
 long when a child sets ``train_cfg = dict(max_epochs=40)``. The functions
 here fill these settings in from the merged config instead:
 
-- **Band statistics**: top-level ``band_mean`` and ``band_std`` are the
-  data preprocessor's ``mean``/``std`` and set the backbone's
-  ``in_channels`` (one value a band).
+- **Band statistics**: ``band_mean`` and ``band_std`` set by a config
+  file or ``--cfg-options`` become the data preprocessor's ``mean``/``std``
+  and set the backbone's ``in_channels`` (one value a band); statistics
+  that disagree are an error.
 - **Schedule length**: a parameter scheduler without ``end`` ends with the
   run (``train_cfg.max_epochs`` for ``by_epoch`` schedulers, else
   ``max_iters``), and a cosine one without ``T_max`` decays over
   ``end - begin``; so the shipped schedules follow the run length. A
   schedule that ends before the run is announced.
 """
-from typing import Callable, List, Optional
+import ast
+import os.path as osp
+from typing import Callable, List, Optional, Set
 
 from .config_check import ConfigError
 
@@ -25,26 +28,79 @@ COSINE_TYPES = ('CosineAnnealingLR', 'CosineAnnealingMomentum',
                 'CosineAnnealingParamScheduler')
 
 
-def apply_band_statistics(cfg, path: str = 'the config') -> None:
+def _names_set_by(path: Optional[str]) -> Set[str]:
+    """Top-level names a config file assigns itself (not its bases)."""
+    if not path or not osp.isfile(path):
+        return set()
+    with open(path) as f:
+        tree = ast.parse(f.read(), path)
+    return {target.id for node in tree.body if isinstance(node, ast.Assign)
+            for target in node.targets if isinstance(target, ast.Name)}
+
+
+def apply_band_statistics(cfg, path: Optional[str] = None,
+                          cfg_options: Optional[dict] = None) -> None:
     """Top-level ``band_mean``/``band_std`` into the data preprocessor's
     ``mean``/``std`` and the backbone's ``in_channels``.
 
+    The shipped configs write ``mean=band_mean``; a child (or
+    ``--cfg-options band_mean=...``) that sets ``band_mean`` would not
+    reach the preprocessor without this. Where the config file itself (not
+    a base) or ``cfg_options`` sets ``band_mean``/``band_std``, they are
+    copied; where ``cfg_options`` set the preprocessor's ``mean``/``std``
+    directly, those stay. Any other disagreement between the two is an
+    error, as are statistics whose lengths differ from each other or from
+    the backbone's ``in_channels``.
+
+    Args:
+        cfg (Config): The merged config, changed in place.
+        path (str, optional): The config file (``cfg.filename`` if None).
+        cfg_options (dict, optional): The command line's overrides, already
+            merged into ``cfg``.
+
     Raises:
-        ConfigError: If only one of them is set, or their lengths differ.
+        ConfigError: Naming the config and the keys that disagree.
     """
+    path = path or getattr(cfg, 'filename', None)
+    where = path or 'the config'
+    preprocessor = (cfg.get('model') or {}).get('data_preprocessor')
     mean, std = cfg.get('band_mean'), cfg.get('band_std')
-    if mean is None and std is None:
+    if mean is None and std is None or preprocessor is None:
         return
     if mean is None or std is None or len(mean) != len(std):
         raise ConfigError(
-            f'{path}: band_mean and band_std must both be set, one value a '
+            f'{where}: band_mean and band_std must both be set, one value a '
             f'band; got band_mean={mean}, band_std={std}')
-    model = cfg.model
-    if model.get('data_preprocessor') is not None:
-        model.data_preprocessor.mean = list(mean)
-        model.data_preprocessor.std = list(std)
-    if model.get('backbone') is not None:
-        model.backbone.in_channels = len(mean)
+    options = set(cfg_options or {})
+    set_here = (_names_set_by(path) | options) & {'band_mean', 'band_std'}
+    set_directly = {k for k in options if k.startswith((
+        'model.data_preprocessor.mean', 'model.data_preprocessor.std'))}
+    same = (list(preprocessor.get('mean') or []) == list(mean)
+            and list(preprocessor.get('std') or []) == list(std))
+    if set_here and set_directly and not same:
+        raise ConfigError(
+            f'{where}: band_mean/band_std and model.data_preprocessor.'
+            'mean/std are both set and differ; set band_mean/band_std only '
+            '(the preprocessor and the backbone follow)')
+    backbone = cfg.model.get('backbone')
+    if set_here:
+        preprocessor.mean, preprocessor.std = list(mean), list(std)
+        if backbone is not None:
+            backbone.in_channels = len(mean)
+    elif not same and not set_directly:
+        raise ConfigError(
+            f'{where}: band_mean={list(mean)}, band_std={list(std)} but '
+            f'model.data_preprocessor has mean={preprocessor.get("mean")}, '
+            f'std={preprocessor.get("std")}: a base config set band_mean/'
+            f'band_std after the preprocessor read them; set them in {where}'
+            ' or with --cfg-options band_mean=... band_std=...')
+    bands = len(preprocessor.get('mean') or [])
+    channels = (backbone or {}).get('in_channels')
+    if channels is not None and bands and channels != bands:
+        raise ConfigError(
+            f'{where}: model.backbone.in_channels={channels} but the data '
+            f'preprocessor normalises {bands} band(s) (mean/std); set '
+            'band_mean/band_std, one value a band')
 
 
 def _schedulers(cfg) -> List[dict]:
@@ -102,9 +158,10 @@ def fit_schedule_to_run(cfg, path: str = 'the config',
 
 
 def apply_derived_settings(cfg, path: Optional[str] = None,
+                           cfg_options: Optional[dict] = None,
                            log: Optional[Callable[[str], None]] = print
                            ) -> None:
     """:func:`apply_band_statistics` and :func:`fit_schedule_to_run`."""
-    path = path or getattr(cfg, 'filename', None) or 'the config'
-    apply_band_statistics(cfg, path)
-    fit_schedule_to_run(cfg, path, log)
+    path = path or getattr(cfg, 'filename', None)
+    apply_band_statistics(cfg, path, cfg_options)
+    fit_schedule_to_run(cfg, path or 'the config', log)

@@ -90,7 +90,7 @@ def predict(config: str,
     cfg = Config.fromfile(config)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
-    prepare_config(cfg, config, 'predict.py')
+    prepare_config(cfg, config, 'predict.py', cfg_options)
     with sigterm_exits():
         model = init_model(cfg, checkpoint, device=device).eval()
         predictor = ScenePredictor.from_config(

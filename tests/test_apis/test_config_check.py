@@ -142,6 +142,50 @@ def test_child_band_statistics_reach_the_model(tmp_path):
     assert logits.shape == (1, 7, 64, 64)
 
 
+RS_SEG = osp.join(REPO_ROOT, 'configs', 'seg',
+                  'deeplabv3plus_r50-d8_ft-1xb16-1.3k_rs-1pct.py')
+
+
+def test_band_statistics_from_the_command_line():
+    """``--cfg-options band_mean=...`` is followed; the preprocessor's own
+    mean/std given there (the older way, in the rs configs' header) stay."""
+    four = dict(band_mean=[1.0, 2.0, 3.0, 4.0], band_std=[5.0, 6.0, 7.0, 8.0])
+    cfg = Config.fromfile(RS_SEG)
+    cfg.merge_from_dict(four)
+    prepare_config(cfg, RS_SEG, 'train.py', four)
+    assert cfg.model.data_preprocessor.std == [5.0, 6.0, 7.0, 8.0]
+    assert cfg.model.backbone.in_channels == 4
+    direct = {'model.data_preprocessor.mean': [1.0, 2.0, 3.0, 4.0],
+              'model.data_preprocessor.std': [5.0, 6.0, 7.0, 8.0],
+              'model.backbone.in_channels': 4}
+    cfg = Config.fromfile(RS_SEG)
+    cfg.merge_from_dict(direct)
+    prepare_config(cfg, RS_SEG, 'train.py', direct)
+    assert cfg.model.data_preprocessor.mean == [1.0, 2.0, 3.0, 4.0]
+    assert cfg.model.backbone.in_channels == 4
+    # Four statistics for a 3-band backbone: stopped, naming the keys.
+    del direct['model.backbone.in_channels']
+    cfg = Config.fromfile(RS_SEG)
+    cfg.merge_from_dict(direct)
+    with pytest.raises(ConfigError, match='model.backbone.in_channels=3 but '
+                       r'the data preprocessor normalises 4 band\(s\)'):
+        prepare_config(cfg, RS_SEG, 'train.py', direct)
+
+
+def test_band_statistics_set_in_a_middle_config_are_not_ignored(tmp_path):
+    """A base's band_mean that its preprocessor never read: an error, not
+    a 5-band preprocessor on 4-band statistics."""
+    middle = tmp_path / 'middle.py'
+    middle.write_text(f'_base_ = {SEG!r}\nband_mean = [1.0, 2.0, 3.0, 4.0]\n'
+                      'band_std = [1.0, 1.0, 1.0, 1.0]\n')
+    top = tmp_path / 'top.py'
+    top.write_text("_base_ = './middle.py'\n")
+    with pytest.raises(ConfigError, match=f'^{top}: band_mean=.*a base '
+                       'config set band_mean/band_std after the '
+                       'preprocessor read them'):
+        prepare_config(Config.fromfile(str(top)), str(top), 'train.py')
+
+
 def test_band_statistics_of_different_lengths_are_refused(tmp_path):
     path = child(tmp_path, SEG, 'band_mean = [10.0, 20.0, 30.0, 40.0]\n')
     with pytest.raises(ConfigError, match='band_mean and band_std must both '
