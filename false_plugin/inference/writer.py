@@ -1,10 +1,11 @@
 """Writing a predicted scene: a class map (and class probabilities) on the
 input's exact grid, as Cloud-Optimised GeoTIFFs that appear only once they
 are complete."""
+import contextlib
 import os
 import os.path as osp
 import xml.etree.ElementTree as ET
-from typing import List, Optional, Sequence
+from typing import Iterator, List, Optional, Sequence
 
 import numpy as np
 import rasterio
@@ -130,26 +131,36 @@ class SceneWriter:
             raise
 
     @staticmethod
-    def _open(final: str, **profile) -> rasterio.io.DatasetWriter:
-        """The temporary of ``final``, open for writing (its folder
-        created); errors name ``final``."""
-        tmp = final + PART_SUFFIX
+    @contextlib.contextmanager
+    def _errors_naming(final: str) -> Iterator[None]:
+        """GDAL and OS errors re-raised naming ``final``, the path the user
+        gave, instead of its temporaries."""
         try:
-            os.makedirs(osp.dirname(osp.abspath(final)), exist_ok=True)
-            return rasterio.open(tmp, 'w', **profile)
+            yield
         except (OSError, RasterioError) as err:
-            reason = str(err).replace(tmp, final)
+            reason = str(err)
+            for part in (final + PART_SUFFIX, final + '.cog.part'):
+                reason = reason.replace(part, final)
             raise OSError(f'{final}: cannot be written: {reason}') from err
+
+    def _open(self, final: str, **profile) -> rasterio.io.DatasetWriter:
+        """The temporary of ``final``, open for writing (its folder
+        created)."""
+        with self._errors_naming(final):
+            os.makedirs(osp.dirname(osp.abspath(final)), exist_ok=True)
+            return rasterio.open(final + PART_SUFFIX, 'w', **profile)
 
     def __call__(self, window: PixelWindow, classes: np.ndarray,
                  probs: Optional[np.ndarray]) -> None:
         box = window.to_rasterio()
-        self.classes.write(classes, 1, window=box)
+        with self._errors_naming(self.outputs[0]):
+            self.classes.write(classes, 1, window=box)
         if self.probs is not None and probs is not None:
-            self.probs.write(probs, window=box)
             valid = classes != NODATA_CLASS
-            self.probs.write_mask(np.where(valid, 255, 0).astype(np.uint8),
-                                  window=box)
+            with self._errors_naming(self.outputs[1]):
+                self.probs.write(probs, window=box)
+                self.probs.write_mask(
+                    np.where(valid, 255, 0).astype(np.uint8), window=box)
 
     def _parts(self, final: str) -> List[str]:
         tmp = final + PART_SUFFIX
@@ -173,16 +184,16 @@ class SceneWriter:
         earlier run) are removed. Temporaries are removed."""
         from rasterio.enums import Resampling
         from rasterio.shutil import copy as gdal_copy
-        for dataset in (self.classes, self.probs):
-            if dataset is not None:
+        for final, dataset in zip(self.outputs, (self.classes, self.probs)):
+            with self._errors_naming(final):
                 factors = [f for f in (2, 4, 8, 16, 32)
                            if min(dataset.width, dataset.height) // f >= 64]
                 if factors:
                     dataset.build_overviews(factors, Resampling.nearest)
                 dataset.close()
-        for final in self.outputs:
-            gdal_copy(final + PART_SUFFIX, final + '.cog.part', driver='COG',
-                      compress='DEFLATE', overviews='FORCE_USE_EXISTING')
+                gdal_copy(final + PART_SUFFIX, final + '.cog.part',
+                          driver='COG', compress='DEFLATE',
+                          overviews='FORCE_USE_EXISTING')
         out = self.outputs[0]
         if self.class_names:
             with open(out + '.aux.xml.part', 'w') as f:
