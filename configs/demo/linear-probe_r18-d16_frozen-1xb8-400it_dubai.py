@@ -111,8 +111,9 @@ optim_wrapper = dict(
     # and from 2.5 to 1.1 (random init).
     optimizer=dict(type='SGD', lr=0.05, momentum=0.9, weight_decay=5e-4))
 param_scheduler = [
-    # To the end of the run: its end follows max_iters.
-    dict(type='PolyLR', eta_min=1e-4, power=0.9, begin=0, by_epoch=False)
+    # To the end of the run, however long.
+    dict(type='PolyLR', eta_min=1e-4, power=0.9, begin=0, end='max_iters',
+         by_epoch=False)
 ]
 # No validation during training: the benchmark's test stage evaluates.
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters)

@@ -14,6 +14,8 @@ train_dataloader = dict(
         ann_file='',
         data_prefix=dict(img_path='img_dir/train'),
         img_suffix='.png'))
-# Upstream's cosine schedule with its end and T_max left out: they follow
-# train_cfg.max_epochs (200).
-param_scheduler = [dict(type='CosineAnnealingLR', by_epoch=True, begin=0)]
+# Upstream's cosine schedule, to the end of the run however long (T_max =
+# end - begin).
+param_scheduler = [
+    dict(type='CosineAnnealingLR', by_epoch=True, begin=0, end='max_epochs')
+]

@@ -11,11 +11,14 @@ here fill these settings in from the merged config instead:
   file or ``--cfg-options`` become the data preprocessor's ``mean``/``std``
   and set the backbone's ``in_channels`` (one value a band); statistics
   that disagree are an error.
-- **Schedule length**: a parameter scheduler without ``end`` ends with the
-  run (``train_cfg.max_epochs`` for ``by_epoch`` schedulers, else
-  ``max_iters``), and a cosine one without ``T_max`` decays over
-  ``end - begin``; so the shipped schedules follow the run length. A
-  schedule that ends before the run is announced.
+- **Schedule length**: a parameter scheduler with ``end='max_epochs'``
+  (``by_epoch``) or ``end='max_iters'``, or without ``end``, ends with the
+  run (``train_cfg.max_epochs``/``max_iters``), and a cosine one without
+  ``T_max`` decays over ``end - begin``; the shipped schedules say
+  ``end='max_epochs'``/``'max_iters'``, so they follow the run length (and
+  a plain MMEngine runner, which does not derive them, stops on the string
+  instead of running an endless schedule). A schedule that ends before the
+  run is announced.
 """
 import ast
 import os.path as osp
@@ -114,8 +117,9 @@ def _schedulers(cfg) -> List[dict]:
 
 def fit_schedule_to_run(cfg, path: str = 'the config',
                         log: Optional[Callable[[str], None]] = print) -> None:
-    """Schedulers without ``end`` end with the run; cosine ones without
-    ``T_max`` decay over ``end - begin``.
+    """Schedulers ending at ``'max_epochs'``/``'max_iters'`` (or without
+    ``end``) end with the run; cosine ones without ``T_max`` decay over
+    ``end - begin``.
 
     Args:
         cfg (Config): The merged config, changed in place.
@@ -134,9 +138,18 @@ def fit_schedule_to_run(cfg, path: str = 'the config',
         unit = 'epoch' if scheduler.get('by_epoch', True) else 'iter'
         run = length[unit]
         begin = scheduler.get('begin', 0)
-        if scheduler.get('end') is None and run is not None:
-            scheduler['end'] = run
         end = scheduler.get('end')
+        if isinstance(end, str):
+            if end != f'max_{unit}s' or run is None:
+                raise ConfigError(
+                    f'{path}: param_scheduler[{i}] ({scheduler.get("type")}) '
+                    f'ends at {end!r}, which the run does not set: a '
+                    f'{"by_epoch" if unit == "epoch" else "by-iteration"} '
+                    f"scheduler ends at 'max_{unit}s' and needs "
+                    f'train_cfg.max_{unit}s')
+            scheduler['end'] = end = run
+        elif end is None and run is not None:
+            scheduler['end'] = end = run
         if end is None:
             continue
         if end <= begin:

@@ -111,8 +111,16 @@ def test_schedule_ending_before_the_run_is_announced(tmp_path):
         '[config] warning: c.py: the learning-rate schedule ends at epoch '
         '12 of 40: the last 28 epochs keep its final value (leave `end` and '
         '`T_max` out of param_scheduler to follow the run length)']
+    cfg.param_scheduler = [dict(type='PolyLR', by_epoch=False,
+                                end='max_iters')]
+    with pytest.raises(ConfigError, match=r"c.py: param_scheduler\[0\] "
+                       r"\(PolyLR\) ends at 'max_iters', which the run does "
+                       "not set: a by-iteration scheduler ends at "
+                       "'max_iters' and needs train_cfg.max_iters"):
+        fit_schedule_to_run(cfg, 'c.py')
     cfg.train_cfg.max_epochs = 1
-    cfg.param_scheduler = [dict(type='CosineAnnealingLR', begin=1)]
+    cfg.param_scheduler = [dict(type='CosineAnnealingLR', begin=1,
+                                end='max_epochs')]
     with pytest.raises(ConfigError, match=r'c.py: param_scheduler\[0\] '
                        r'\(CosineAnnealingLR\) begins at epoch 1 and ends '
                        'at 1; the run has 1 epochs'):

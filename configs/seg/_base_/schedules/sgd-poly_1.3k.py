@@ -10,7 +10,8 @@ param_scheduler = [
         eta_min=1e-4,
         power=0.9,
         begin=0,
-        by_epoch=False)  # no end: decays to the end of the run (max_iters)
+        end='max_iters',  # the run's, however long
+        by_epoch=False)
 ]
 train_cfg = dict(
     type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters)
