@@ -66,6 +66,23 @@ def test_train_py_stops_before_the_run(tmp_path):
     assert not (tmp_path / 'work').exists()
 
 
+def test_test_py_names_a_pretraining_config(tmp_path):
+    """End to end: the pretraining config is named before any checkpoint
+    is read or metrics written (was a TypeError about train_cfg)."""
+    checkpoint = tmp_path / 'epoch_12.pth'
+    checkpoint.write_bytes(b'')
+    proc = subprocess.run(
+        [sys.executable, 'tools/test.py', PRETRAIN, str(checkpoint),
+         '--work-dir', str(tmp_path / 'work')], cwd=REPO_ROOT,
+        capture_output=True, text=True, timeout=300,
+        env={'PYTHONPATH': REPO_ROOT, 'PATH': '/usr/bin:/bin'})
+    assert proc.returncode == 1
+    assert (f'ConfigError: {PRETRAIN}: is a pretraining config (model '
+            'SimCLR, no decode_head, no test_dataloader); test.py needs a '
+            'segmentation config') in proc.stderr
+    assert not (tmp_path / 'work').exists()
+
+
 def cosine_lrs(scheduler_cfg: dict, epochs: int) -> list:
     """The learning rate of each epoch under a real mmengine scheduler."""
     from mmengine.registry import PARAM_SCHEDULERS
