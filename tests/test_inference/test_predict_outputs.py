@@ -154,7 +154,9 @@ def test_existing_outputs_refused_without_overwrite(tmp_path):
 def test_overwrite_removes_an_older_probability_file(tmp_path, checkpoint):
     from false_plugin.apis.predict import predict
     image = scene(tmp_path / 'scene.tif')
-    for name in ('map.tif', 'map.tif.aux.xml', 'map_probs.tif'):
+    # An earlier run's outputs, and the temporary a SIGKILL left behind.
+    for name in ('map.tif', 'map.tif.aux.xml', 'map_probs.tif',
+                 'map.tif.part.tif'):
         (tmp_path / name).write_text('from an earlier run')
     with pytest.raises(FileExistsError, match='map.tif: exists'):
         predict(CONFIG, checkpoint, image, str(tmp_path / 'map.tif'),
