@@ -108,7 +108,8 @@ optim_wrapper = dict(
     # head predicting background everywhere after 200 iterations.
     optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=5e-4))
 param_scheduler = [
-    dict(type='PolyLR', eta_min=1e-4, power=0.9, begin=0, end=200,
+    # To the end of the run, however long.
+    dict(type='PolyLR', eta_min=1e-4, power=0.9, begin=0, end='max_iters',
          by_epoch=False)
 ]
 # No validation during training: the benchmark's test stage evaluates.

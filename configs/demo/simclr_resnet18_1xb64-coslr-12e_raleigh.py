@@ -56,7 +56,9 @@ optim_wrapper = dict(_delete_=True, type='OptimWrapper', optimizer=optimizer)
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=1,
          convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=11, by_epoch=True, begin=1, end=12)
+    # Cosine to the end of the run (T_max = end - begin), however long.
+    dict(type='CosineAnnealingLR', by_epoch=True, begin=1,
+         end='max_epochs')
 ]
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=12)
 default_hooks = dict(

@@ -76,8 +76,8 @@ optim_wrapper = dict(_delete_=True, type='OptimWrapper', optimizer=optimizer)
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0,
          end=10),
-    dict(type='CosineAnnealingLR', T_max=max_iters - 10, by_epoch=False,
-         begin=10, end=max_iters)
+    # Cosine to the end of the run (T_max = end - begin), however long.
+    dict(type='CosineAnnealingLR', by_epoch=False, begin=10, end='max_iters')
 ]
 train_cfg = dict(_delete_=True, type='IterBasedTrainLoop', max_iters=max_iters)
 default_hooks = dict(

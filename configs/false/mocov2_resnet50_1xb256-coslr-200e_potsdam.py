@@ -14,3 +14,8 @@ train_dataloader = dict(
         ann_file='',
         data_prefix=dict(img_path='img_dir/train'),
         img_suffix='.png'))
+# Upstream's cosine schedule, to the end of the run however long (T_max =
+# end - begin).
+param_scheduler = [
+    dict(type='CosineAnnealingLR', by_epoch=True, begin=0, end='max_epochs')
+]

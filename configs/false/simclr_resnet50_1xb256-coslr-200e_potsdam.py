@@ -23,3 +23,10 @@ train_dataloader = dict(
 
 optimizer = dict(lr=0.3)
 optim_wrapper = dict(optimizer=optimizer)
+# Upstream's schedule (10 warm-up epochs, then cosine), the cosine to the end
+# of the run however long (T_max = end - begin; 200 epochs: 190).
+param_scheduler = [
+    dict(type='LinearLR', start_factor=1e-4, by_epoch=True, begin=0, end=10,
+         convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', by_epoch=True, begin=10, end='max_epochs')
+]

@@ -7,8 +7,9 @@
 #   python tools/train.py configs/seg/THIS.py --cfg-options \
 #       model.backbone.init_cfg.checkpoint=BACKBONE.pth \
 #       model.decode_head.num_classes=K model.auxiliary_head.num_classes=K \
-#       model.data_preprocessor.mean=[m1,m2,m3,m4] \
-#       model.data_preprocessor.std=[s1,s2,s3,s4] model.backbone.in_channels=4
+#       band_mean=[m1,m2,m3,m4] band_std=[s1,s2,s3,s4]
+# (the data preprocessor's mean/std and the backbone's in_channels follow
+# band_mean/band_std, here or in a child config).
 # The defaults are RGB with ImageNet statistics and 6 classes.
 _base_ = [
     './_base_/models/deeplabv3plus_r50-d8_selfsup.py',

@@ -207,19 +207,20 @@ def test_region_raster(scene: DemoScene) -> str:
 
 def predict_region(run_dir: str, region: str, patch: int) -> np.ndarray:
     """A fine-tuned model's map of the whole test region, predicted by
-    sliding windows as ``tools/predict.py`` does (seamless, edges
-    included; 255 where the scene is nodata)."""
+    sliding windows as ``tools/predict.py`` does (read as the run's config
+    reads its test images; seamless, edges included; 255 where the scene
+    is nodata)."""
     import torch
-    from mmseg.apis import init_model
+    from false_plugin.apis.predict import load_segmentor
     from false_plugin.models.checkpoints import last_checkpoint
     from false_plugin.inference import ScenePredictor, predict_scene
     config, = glob.glob(osp.join(run_dir, '*.py'))
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
-    model = init_model(config, last_checkpoint(run_dir),
-                       device=device).eval()
+    model = load_segmentor(config, last_checkpoint(run_dir), device)
     out = osp.join(run_dir, 'test_region_pred.tif')
-    predict_scene(ScenePredictor(model, window=patch, overlap=patch // 2,
-                                 batch_size=16), region, out, log=None)
+    predictor = ScenePredictor.from_config(
+        model, window_size=patch, overlap=patch // 2, batch_size=16)
+    predict_scene(predictor, region, out, log=None)
     pred, _ = read_raster(out, [1], dtype='uint8')
     return pred[..., 0]
 

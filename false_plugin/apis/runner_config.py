@@ -9,6 +9,8 @@ from mmengine.runner import Runner
 
 from false_plugin.engine.hooks import add_band_check
 
+from .config_check import prepare_config
+
 
 def parse_cfg_options(items: Sequence[str]) -> dict:
     """``['a.b=1', 'c=[x,y]']`` -> ``{'a.b': 1, 'c': ['x', 'y']}``, parsed
@@ -22,8 +24,10 @@ def parse_cfg_options(items: Sequence[str]) -> dict:
 def load_run_config(config: str,
                     work_dir: Optional[str] = None,
                     cfg_options: Sequence[str] = (),
-                    launcher: str = 'none') -> Config:
-    """A config ready for ``Runner.from_cfg``.
+                    launcher: str = 'none',
+                    tool: str = 'train.py') -> Config:
+    """A config ready for ``Runner.from_cfg``, checked and completed by
+    :func:`.config_check.prepare_config`.
 
     Args:
         config (str): The config file.
@@ -34,20 +38,29 @@ def load_run_config(config: str,
             the config.
         launcher (str): mmengine's launcher (``none``, ``pytorch``,
             ``slurm``, ``mpi``).
+        tool (str): ``train.py`` or ``test.py`` (a test needs a
+            segmentation config).
 
     Returns:
         Config: The config with ``launcher``, the overrides and
         ``work_dir``.
+
+    Raises:
+        ConfigError: Naming the config and what is wrong (an unknown
+            top-level key, band statistics that disagree, a pretraining
+            config given to a test).
     """
     cfg = Config.fromfile(config)
     cfg.launcher = launcher
-    if cfg_options:
-        cfg.merge_from_dict(parse_cfg_options(cfg_options))
+    options = parse_cfg_options(cfg_options) if cfg_options else {}
+    if options:
+        cfg.merge_from_dict(options)
     if work_dir is not None:
         cfg.work_dir = work_dir
     elif cfg.get('work_dir', None) is None:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(config))[0])
+    prepare_config(cfg, config, tool, options)
     return cfg
 
 

@@ -40,7 +40,8 @@ def test(config: str,
     Returns:
         dict: The metrics of the test loop.
     """
-    cfg = load_run_config(config, work_dir, cfg_options, launcher)
+    cfg = load_run_config(config, work_dir, cfg_options, launcher,
+                          tool='test.py')
     cfg.load_from = checkpoint
     if show_dir is not None:
         cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [

@@ -93,7 +93,7 @@ def predictor(checkpoint):
     from false_plugin.inference import ScenePredictor
     model = init_model(osp.join(REPO_ROOT, CONFIG), checkpoint[0],
                        device='cpu').eval()
-    return ScenePredictor(model, window=64, overlap=16)
+    return ScenePredictor.from_config(model, window_size=64, overlap=16)
 
 
 def test_scene_smaller_than_the_window(tmp_path, predictor):

@@ -13,12 +13,7 @@ WITHOUT_STACK = ('import importlib, sys\n'
                  'module = importlib.import_module("false_plugin_cli." '
                  '+ sys.argv[1])\n'
                  'module.main(sys.argv[2:])')
-#: Runs a script with torch and false_plugin unimportable (tools/predict.py,
-#: until it has its false_plugin_cli module: branch predict).
-NO_STACK = ['-c', "import runpy, sys; sys.modules['torch'] = None; "
-            "sys.modules['false_plugin'] = None; sys.argv = sys.argv[1:]; "
-            "runpy.run_path(sys.argv[0], run_name='__main__')"]
-COMMANDS = ['train', 'test', 'benchmark', 'demo']
+COMMANDS = ['train', 'test', 'benchmark', 'demo', 'predict']
 
 
 def _run_without_stack(command, *args):
@@ -28,11 +23,6 @@ def _run_without_stack(command, *args):
 @pytest.mark.parametrize('command', COMMANDS)
 def test_help_needs_no_stack(command):
     proc = _run_without_stack(command, '--help')
-    assert proc.stdout.startswith('usage: ')
-
-
-def test_predict_help_needs_no_stack():
-    proc = run_repo_tool(['tools/predict.py', '--help'], launcher=NO_STACK)
     assert proc.stdout.startswith('usage: ')
 
 
@@ -73,14 +63,14 @@ def test_choices_are_the_library_s():
     (['--batch-size', '0'], '--batch-size must be at least 1, got 0'),
     (['--overlap', '256'],
      '--overlap must be in [0, --window) = [0, 256), got 256'),
+    (['--bands', '0', '1'], '--bands are 1-based, got [0, 1]'),
     ([], 'config missing.py: no such file'),
-], ids=['window', 'batch size', 'overlap', 'missing config'])
+], ids=['window', 'batch size', 'overlap', 'bands', 'missing config'])
 def test_predict_usage_errors_before_the_model_loads(tmp_path, extra,
                                                      message):
     with pytest.raises(AssertionError) as err:
-        run_repo_tool(['tools/predict.py', 'missing.py', 'missing.pth',
-                       'missing.tif', str(tmp_path / 'out.tif'), *extra],
-                      launcher=NO_STACK)
+        _run_without_stack('predict', 'missing.py', 'missing.pth',
+                           'missing.tif', str(tmp_path / 'out.tif'), *extra)
     assert 'exited 2' in str(err.value)
     assert f'predict.py: error: {message}\n' in str(err.value)
     assert not (tmp_path / 'out.tif').exists()

@@ -70,7 +70,7 @@ def child(args: argparse.Namespace) -> None:
     torch.manual_seed(0)
     with DefaultScope.overwrite_default_scope('mmseg'):
         model = MODELS.build(MODEL).to(args.device).eval()
-    predictor = ScenePredictor(model, window=args.window,
+    predictor = ScenePredictor(model, window_size=args.window,
                                overlap=args.overlap,
                                batch_size=args.batch_size)
     out = args.child + '.classes.tif'

@@ -1,11 +1,6 @@
 """The DeepGlobe Land Cover converter; see
 :mod:`false_plugin_cli.deepglobe` (``--help``)."""
-import os.path as osp
-import sys
-
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
-    osp.abspath(__file__)))))
-from false_plugin_cli.deepglobe import main  # noqa: E402
+from false_plugin_cli.deepglobe import main
 
 if __name__ == '__main__':
     main()

@@ -10,7 +10,7 @@ param_scheduler = [
         eta_min=1e-4,
         power=0.9,
         begin=0,
-        end=max_iters,
+        end='max_iters',  # the run's, however long
         by_epoch=False)
 ]
 train_cfg = dict(
