@@ -1,7 +1,8 @@
 """Windows per second and peak memory of the pretraining loader on many
 large tiles (the library of ``tools/benchmarks/pretrain_loading.py``).
 
-The loader is the real one: :class:`~false_plugin.datasets.RSTileSamplingDataset`
+The loader is the real one:
+:class:`~false_plugin.datasets.RSTileSamplingDataset`
 (``LoadRSImageFromFile`` then ``PackSelfSupInputs``, no augmentation, so
 that reading is what is timed), :class:`~false_plugin.datasets.RSWindowSampler`
 (shuffled) and a torch ``DataLoader`` with mmengine's ``pseudo_collate``.

@@ -13,7 +13,8 @@ it). For each tile count the real loader (RSTileSamplingDataset +
 RSWindowSampler + DataLoader, ``--workers`` each) reads ``--windows``
 random ``--patch-size`` px windows (or for ``--max-seconds``), each
 measurement in a fresh process; ``--cache`` adds
-``LoadRSImageFromFile(cache=True)``. See ``false_plugin.speed.pretrain_loading``.
+``LoadRSImageFromFile(cache=True)``. The library:
+``false_plugin.speed.pretrain_loading``.
 """
 import argparse
 import os.path as osp
