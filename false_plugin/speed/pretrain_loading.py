@@ -238,9 +238,9 @@ def measure_matrix(folder: str, size: int, tile_counts: Sequence[int],
     """Every loader and rasterio measurement of the benchmark's table.
 
     For each kind and layout, the tiles are written (once) to ``folder``;
-    then for each tile count the loader is measured with each worker
-    count and cache setting, and plain rasterio (files kept open, and
-    opened for each read) in one process.
+    then plain rasterio (files kept open, and opened for each read, in one
+    process) and the loader with each cache setting and worker count are
+    measured, each over every tile count in turn.
 
     Args:
         timing: ``patch_size``, ``num_windows``, ``max_seconds``.
@@ -251,28 +251,29 @@ def measure_matrix(folder: str, size: int, tile_counts: Sequence[int],
         files kept open'``, ``'rasterio, open per read'``), ``workers`` and
         the figures of :func:`measure`.
     """
+    readers = [('rasterio, files kept open', 0, dict(
+        what='rasterio', keep_open=True)), ('rasterio, open per read', 0,
+                                            dict(what='rasterio',
+                                                 keep_open=False))]
+    for cache in caches:
+        for num_workers in workers:
+            readers.append(('loader' + (', cache=True' if cache else ''),
+                            num_workers,
+                            dict(what='loader', workers=num_workers,
+                                 cache=cache)))
     rows = []
     for kind in kinds:
         for layout in layouts:
             paths = write_tiles(folder, max(tile_counts), size, kind, layout)
-            for count in tile_counts:
-                tiles = paths[:count]
-                row = dict(kind=kind, layout=layout, tiles=count)
-                for keep_open in (True, False):
-                    rows.append(dict(row, workers=0, reader='rasterio, ' + (
-                        'files kept open' if keep_open else
-                        'open per read'), **measure(dict(
-                            what='rasterio', paths=tiles,
-                            keep_open=keep_open, **timing))))
-                for cache in caches:
-                    for num_workers in workers:
-                        rows.append(dict(
-                            row, workers=num_workers,
-                            reader='loader' + (', cache=True' if cache
-                                               else ''),
-                            **measure(dict(what='loader', paths=tiles,
-                                           workers=num_workers, cache=cache,
-                                           **timing))))
+            # The tile counts of a reader one after the other: the ratios
+            # between them are measured under the same machine load.
+            for reader, num_workers, task in readers:
+                for count in tile_counts:
+                    rows.append(dict(
+                        kind=kind, layout=layout, tiles=count,
+                        reader=reader, workers=num_workers,
+                        **measure(dict(task, paths=paths[:count],
+                                       **timing))))
     return rows
 
 
