@@ -8,8 +8,20 @@ of the bands read is nodata there, that is
 - not finite (NaN, +inf, -inf in float rasters, declared or not), or
 - masked by the file's own mask (an alpha band, an internal or ``.msk``
   mask: GDAL's mask band, where there is no nodata value).
+
+Memory is bounded per process, whatever the number of files read:
+
+- windowed reads go through files kept open per process (at most
+  :data:`MAX_OPEN_FILES`, least recently used closed first; a dataloader
+  worker opens its own, never one opened before the fork) and GDAL's block
+  cache, which this module bounds to :data:`GDAL_CACHE_MB` per process
+  unless ``GDAL_CACHEMAX`` is set by the user;
+- ``cache=True`` keeps whole rasters in the file's own dtype within
+  :data:`CACHE_BYTES` per process (a raster larger than that is read by
+  windows instead).
 """
-import functools
+import collections
+import os
 import os.path as osp
 import struct
 from typing import Optional, Sequence, Tuple
@@ -18,11 +30,26 @@ import cv2
 import numpy as np
 import rasterio
 from rasterio.enums import MaskFlags
+from rasterio.env import set_gdal_config
 from rasterio.errors import RasterioError
 from rasterio.windows import Window
 
 #: Rows read at a time by :func:`read_valid_mask`.
 STRIP_ROWS = 1024
+
+#: Files kept open per process for windowed reads.
+MAX_OPEN_FILES = 64
+
+#: GDAL's block cache per process (MB) where ``GDAL_CACHEMAX`` is not set
+#: (GDAL's own default is 5% of the RAM in every process).
+GDAL_CACHE_MB = 128
+
+#: Bytes of whole rasters kept per process by ``read_raster(cache=True)``.
+CACHE_BYTES = 512 * 2**20
+
+#: An untiled raster of at least this many pixels gets a layout warning
+#: (:func:`striped_layout_warning`).
+STRIPED_WARN_PIXELS = 2048 * 2048
 
 _PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
 
@@ -63,9 +90,12 @@ def read_raster(path: str,
             height)`` in pixels; the whole raster if None.
         dtype (str, optional): Output dtype; values are not rescaled. The
             file's own dtype if None.
-        cache (bool): Read the whole raster once per process and keep it in
-            memory, then cut windows from it: for rasters that fit in memory
-            and are sampled many times (a small scene). Defaults to False.
+        cache (bool): Keep the whole raster in memory (in its own dtype,
+            within :data:`CACHE_BYTES` per process, least recently used
+            dropped first) and cut windows from it: for a small scene
+            sampled many times. Windowed reads of a tiled file are as fast
+            and scale to any number of files (see ``docs/datasets.md``).
+            Defaults to False.
 
     Returns:
         tuple: The ``(H, W, C)`` array and an ``(H, W)`` bool mask, True
@@ -78,29 +108,41 @@ def read_raster(path: str,
             index is out of range, or if the window leaves the raster.
     """
     if cache:
-        img, mask = _read_whole(path, tuple(bands) if bands else None, dtype)
-        cut = (slice(None), slice(None)) if window is None else _window_cut(
-            path, window, img.shape[1], img.shape[0])
-        return img[cut].copy(), None if mask is None else mask[cut].copy()
+        cached = _WHOLE_RASTERS.get(path, bands)
+        if cached is not None:
+            img, mask = cached
+            cut = ((slice(None), slice(None)) if window is None else
+                   _window_cut(path, window, img.shape[1], img.shape[0]))
+            return (np.array(img[cut], dtype=dtype or img.dtype, order='C'),
+                    None if mask is None else mask[cut].copy())
     plain = _read_plain_png(path)
     if plain is not None:
         return _select(path, plain, bands, window, dtype), None
     try:
-        with rasterio.open(path) as src:
-            bands = _check_bands(path, src.count, bands)
-            win = None
-            if window is not None:
-                _check_window(path, window, src.width, src.height)
-                win = Window(*window)
-            data = src.read(bands, window=win)
-            mask = invalid_pixels(src, bands, data, win)
+        if window is None:
+            with rasterio.open(path) as src:
+                data, mask = _read_bands(path, src, bands, None)
+        else:
+            data, mask = _read_bands(path, _OPEN_FILES.get(path), bands,
+                                     window)
     except RasterioError as err:
         raise RasterReadError(
             f'{path}: cannot be read by GDAL: {gdal_reason(err)}') from err
-    img = data.transpose(1, 2, 0)
-    if dtype is not None and img.dtype != dtype:
-        img = img.astype(dtype)
-    return np.ascontiguousarray(img), mask
+    return np.ascontiguousarray(data.transpose(1, 2, 0), dtype=dtype), mask
+
+
+def _read_bands(path: str, src: rasterio.DatasetReader,
+                bands: Optional[Sequence[int]],
+                window: Optional[Sequence[int]]
+                ) -> Tuple[np.ndarray, Optional[np.ndarray]]:
+    """``(C, H, W)`` in the file's dtype and the nodata mask of a window."""
+    bands = _check_bands(path, src.count, bands)
+    win = None
+    if window is not None:
+        _check_window(path, window, src.width, src.height)
+        win = Window(*window)
+    data = src.read(bands, window=win)
+    return data, invalid_pixels(src, bands, data, win)
 
 
 def invalid_pixels(src: rasterio.DatasetReader,
@@ -139,12 +181,24 @@ def invalid_pixels(src: rasterio.DatasetReader,
     return invalid
 
 
+def can_hold_nodata(src: rasterio.DatasetReader,
+                    bands: Sequence[int]) -> bool:
+    """Whether any pixel of ``bands`` can be nodata by
+    :func:`invalid_pixels`: float data, a declared nodata value or a mask.
+    """
+    return any(
+        np.dtype(src.dtypes[band - 1]).kind == 'f'
+        or src.mask_flag_enums[band - 1] != [MaskFlags.all_valid]
+        for band in bands)
+
+
 def read_valid_mask(path: str,
                     bands: Optional[Sequence[int]] = None) -> np.ndarray:
     """``(H, W)`` bool, True where a pixel of the whole raster is valid.
 
     Read in strips of :data:`STRIP_ROWS` rows, so only the mask (one byte a
-    pixel) is held for the whole raster.
+    pixel) is held for the whole raster; a raster that cannot hold nodata
+    (:func:`can_hold_nodata`) is not read.
 
     Args:
         path (str): The file.
@@ -154,6 +208,8 @@ def read_valid_mask(path: str,
         with rasterio.open(path) as src:
             bands = _check_bands(path, src.count, bands)
             valid = np.ones((src.height, src.width), bool)
+            if not can_hold_nodata(src, bands):
+                return valid
             for row in range(0, src.height, STRIP_ROWS):
                 win = Window(0, row, src.width,
                              min(STRIP_ROWS, src.height - row))
@@ -254,13 +310,6 @@ def _check_window(path: str, window: Sequence[int], width: int,
                               f'the {width}x{height} raster')
 
 
-@functools.lru_cache(maxsize=8)
-def _read_whole(path: str, bands: Optional[Tuple[int, ...]],
-                dtype: Optional[str]
-                ) -> Tuple[np.ndarray, Optional[np.ndarray]]:
-    return read_raster(path, bands, dtype=dtype)
-
-
 def raster_size(path: str) -> Tuple[int, int, int]:
     """``(width, height, band count)`` of a raster."""
     try:
@@ -269,3 +318,165 @@ def raster_size(path: str) -> Tuple[int, int, int]:
     except RasterioError as err:
         raise RasterReadError(
             f'{path}: cannot be read by GDAL: {gdal_reason(err)}') from err
+
+
+def striped_layout_warning(path: str) -> Optional[str]:
+    """Why windowed reads of ``path`` are slow, or None where they are not.
+
+    A GeoTIFF stored in strips (GDAL's default without ``TILED=YES``), a
+    JPEG or a PNG is decoded by whole rows: every window read decodes every
+    strip it crosses across the full width (the whole file for a single
+    strip, a JPEG or a PNG), again for each window. Tiled files decode only
+    the blocks a window touches. Untiled rasters of at least
+    :data:`STRIPED_WARN_PIXELS` pixels get the message.
+
+    Returns:
+        str or None: A message naming the file, its layout and the
+        ``gdal_translate`` command that tiles it.
+    """
+    try:
+        with rasterio.open(path) as src:
+            block_height, block_width = src.block_shapes[0]
+            width, height = src.width, src.height
+    except RasterioError as err:
+        raise RasterReadError(
+            f'{path}: cannot be read by GDAL: {gdal_reason(err)}') from err
+    if block_width < width or width * height < STRIPED_WARN_PIXELS:
+        return None
+    tiled = osp.splitext(path)[0] + '_tiled.tif'
+    return (f'{path}: {width}x{height} px stored in strips of '
+            f'{block_height} row(s) across the full width, not in tiles: '
+            'every window read decodes the whole rows it crosses, again for '
+            'each window. Tile it once for fast windowed reads: '
+            f'gdal_translate -co TILED=YES -co COMPRESS=DEFLATE {path} '
+            f'{tiled}')
+
+
+def _file_key(path: str) -> Optional[tuple]:
+    """What changes when ``path`` is rewritten (None if it cannot be told:
+    a missing file or a GDAL virtual path)."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_ino, stat.st_size, stat.st_mtime_ns
+
+
+def _bound_gdal_cache() -> None:
+    """Bound GDAL's block cache of this process, unless the user did."""
+    if 'GDAL_CACHEMAX' not in os.environ:
+        # In bytes: rasterio hands an int to GDALSetCacheMax64 as is (128
+        # would be 128 bytes, no cache at all).
+        set_gdal_config('GDAL_CACHEMAX', GDAL_CACHE_MB * 2**20)
+
+
+class _OpenFiles:
+    """Files kept open for windowed reads in this process.
+
+    The least recently used file is closed beyond ``max_files``; a file
+    rewritten on disk (other inode, size or modification time) is opened
+    again. After a fork (a dataloader worker) the new process starts with
+    none: it opens its own, and leaves its parent's alone.
+
+    Args:
+        max_files (int): Files kept open at most.
+    """
+
+    def __init__(self, max_files: int) -> None:
+        self.max_files = max_files
+        self._pid: Optional[int] = None
+        self._files: 'collections.OrderedDict[str, tuple]' = (
+            collections.OrderedDict())
+        self._parents: list = []
+
+    def get(self, path: str) -> rasterio.DatasetReader:
+        """The open file; raises ``RasterioError`` if GDAL cannot open it."""
+        if self._pid != os.getpid():
+            # Handles opened before a fork belong to the parent: keep them
+            # referenced (closing them here would run GDAL's close on the
+            # parent's state), open new ones.
+            self._parents.append(self._files)
+            self._files = collections.OrderedDict()
+            self._pid = os.getpid()
+            _bound_gdal_cache()
+        key = _file_key(path)
+        entry = self._files.get(path)
+        if entry is not None:
+            if entry[0] == key and key is not None:
+                self._files.move_to_end(path)
+                return entry[1]
+            del self._files[path]
+            entry[1].close()
+        src = rasterio.open(path)
+        self._files[path] = (key, src)
+        while len(self._files) > self.max_files:
+            _, (_, oldest) = self._files.popitem(last=False)
+            oldest.close()
+        return src
+
+    def open_paths(self) -> list:
+        """The paths open in this process (for tests and diagnostics)."""
+        return list(self._files) if self._pid == os.getpid() else []
+
+    def close_all(self) -> None:
+        """Close every file this process opened."""
+        if self._pid == os.getpid():
+            while self._files:
+                _, (_, src) = self._files.popitem()
+                src.close()
+
+
+class _WholeRasters:
+    """Whole rasters in their own dtype, within ``max_bytes`` (LRU).
+
+    Args:
+        max_bytes (int): Bytes of pixels and masks kept at most.
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.nbytes = 0
+        self._rasters: 'collections.OrderedDict[tuple, tuple]' = (
+            collections.OrderedDict())
+
+    def get(self, path: str, bands: Optional[Sequence[int]]
+            ) -> Optional[Tuple[np.ndarray, Optional[np.ndarray]]]:
+        """``(img, mask)`` of the whole raster (read now if needed), or None
+        where it alone exceeds the budget (the caller reads by windows)."""
+        name = (path, tuple(bands) if bands is not None else None)
+        key = _file_key(path)
+        entry = self._rasters.get(name)
+        if entry is not None:
+            if entry[0] == key and key is not None:
+                self._rasters.move_to_end(name)
+                return entry[1]
+            self._drop(name)
+        try:
+            with rasterio.open(path) as src:
+                count = len(bands) if bands is not None else src.count
+                itemsize = max(np.dtype(d).itemsize for d in src.dtypes)
+                nbytes = src.width * src.height * (count * itemsize + 1)
+        except RasterioError as err:
+            raise RasterReadError(
+                f'{path}: cannot be read by GDAL: {gdal_reason(err)}'
+            ) from err
+        if nbytes > self.max_bytes:
+            return None
+        img, mask = read_raster(path, bands, dtype=None)
+        while self._rasters and self.nbytes + nbytes > self.max_bytes:
+            self._drop(next(iter(self._rasters)))
+        self._rasters[name] = (key, (img, mask), nbytes)
+        self.nbytes += nbytes
+        return img, mask
+
+    def _drop(self, name: tuple) -> None:
+        self.nbytes -= self._rasters.pop(name)[2]
+
+    def clear(self) -> None:
+        """Forget every raster."""
+        self._rasters.clear()
+        self.nbytes = 0
+
+
+_OPEN_FILES = _OpenFiles(MAX_OPEN_FILES)
+_WHOLE_RASTERS = _WholeRasters(CACHE_BYTES)

@@ -9,10 +9,25 @@ from mmengine.dataset import BaseDataset
 from mmengine.logging import print_log
 from mmselfsup.registry import DATASETS
 
-from .raster_io import read_raster, read_valid_mask
+from .raster_io import read_raster, read_valid_mask, striped_layout_warning
 
 #: Label of a patch without any valid labelled pixel.
 UNKNOWN_LABEL = -1
+
+#: Files already named in a layout warning (once per process).
+_WARNED_LAYOUTS = set()
+
+
+class EpochSampleIndex(int):
+    """Index ``e * num_samples + i`` of sample ``i`` in epoch ``e``, as
+    :class:`~false_plugin.datasets.samplers.RSWindowSampler` yields it.
+
+    An ``int`` (equal to its value, and pickled to dataloader workers with
+    its type), whose type tells :class:`RSTileSamplingDataset` that the
+    epoch is in it.
+    """
+
+    __slots__ = ()
 
 
 def dominant_label(label: np.ndarray, ignore_index: int = 255) -> int:
@@ -28,10 +43,10 @@ def dominant_label(label: np.ndarray, ignore_index: int = 255) -> int:
 
 
 class _DominantLabelMixin:
-    """Adds ``dominant_label`` to samples that have a label file."""
+    """Adds ``dominant_label`` to samples that have a label file (only the
+    sample's window is read where it has one)."""
 
     ignore_index = 255
-    cache_labels = False
 
     def get_data_info(self, idx: int) -> dict:
         return self._add_dominant_label(super().get_data_info(idx))
@@ -40,7 +55,7 @@ class _DominantLabelMixin:
         label = UNKNOWN_LABEL
         if info.get('seg_map_path'):
             seg, _ = read_raster(info['seg_map_path'], [1], info.get('window'),
-                                 dtype='int64', cache=self.cache_labels)
+                                 dtype='int64')
             label = dominant_label(seg[..., 0], self.ignore_index)
         info['dominant_label'] = label
         return info
@@ -115,16 +130,22 @@ class RSTileSamplingDataset(_DominantLabelMixin, BaseDataset):
     resumed run sees exactly the windows of the uninterrupted one. The epoch
     reaches the dataset through the index: train it with
     :class:`~false_plugin.datasets.samplers.RSWindowSampler`, which yields
-    ``e * num_samples + i`` (``dataset[i]`` alone is epoch 0; under another
-    sampler every epoch repeats the same windows, and a warning says so).
+    ``e * num_samples + i`` as an :class:`EpochSampleIndex`
+    (``dataset[i]`` alone is epoch 0; under another sampler every epoch
+    repeats the same windows, and a warning says so).
 
     A window is accepted when at least ``min_valid_fraction`` of its pixels
     are valid by the rule of the loader
     (:func:`~false_plugin.datasets.raster_io.invalid_pixels`: every band
     read is valid there), for the bands of the pipeline's
-    ``LoadRSImageFromFile``; that loader then reads only the window. Label
-    windows (for ``dominant_label``) are cut from label rasters kept in
-    memory.
+    ``LoadRSImageFromFile``; that loader then reads only the window, and
+    ``dominant_label`` only the label window. The dataset keeps a valid
+    mask (one byte a pixel) only for the tiles that have nodata pixels, so
+    its memory does not grow with tiles that have none; reads go through
+    files kept open in each process (see
+    :mod:`~false_plugin.datasets.raster_io`). A large tile stored in strips
+    (slow windowed reads) is named in a warning, once, with the command that
+    tiles it.
 
     Args:
         img_files (Sequence[str]): The tiles, relative to ``data_root``.
@@ -168,9 +189,6 @@ class RSTileSamplingDataset(_DominantLabelMixin, BaseDataset):
         self.min_valid_fraction = min_valid_fraction
         self.max_tries = max_tries
         self.ignore_index = ignore_index
-        self.cache_labels = True
-        #: Set by RSWindowSampler: the indices carry the epoch.
-        self.epoch_indices = False
         self._warned_fixed_windows = False
         super().__init__(data_root=data_root, **kwargs)
 
@@ -181,23 +199,26 @@ class RSTileSamplingDataset(_DominantLabelMixin, BaseDataset):
                 return transform.bands
         return None
 
-    def _valid_mask(self, path: str) -> np.ndarray:
+    def _valid_mask(self, path: str) -> Optional[np.ndarray]:
+        """The tile's valid mask, or None where every pixel is valid."""
         mask = read_valid_mask(path, self._loader_bands())
-        col, row, width, height = self._region(mask)
-        if (width < self.patch_size or height < self.patch_size
-                or col + width > mask.shape[1]
-                or row + height > mask.shape[0]):
+        height, width = mask.shape
+        col, row, region_width, region_height = self.region or (0, 0, width,
+                                                                height)
+        if (region_width < self.patch_size or region_height < self.patch_size
+                or col + region_width > width or row + region_height > height):
             raise ValueError(
-                f'{path}: region {(col, row, width, height)} does not hold a '
-                f'{self.patch_size}px window in the {mask.shape[1]}x'
-                f'{mask.shape[0]} raster')
-        return mask
-
-    def _region(self, mask: np.ndarray) -> Sequence[int]:
-        return self.region or (0, 0, mask.shape[1], mask.shape[0])
+                f'{path}: region {(col, row, region_width, region_height)} '
+                f'does not hold a {self.patch_size}px window in the '
+                f'{width}x{height} raster')
+        self._shapes.append((width, height))
+        return None if mask.all() else mask
 
     def load_data_list(self) -> List[dict]:
+        self._shapes = []
         self._masks = [self._valid_mask(p) for p in self.img_files]
+        for path in self.img_files:
+            _warn_layout(path)
         for i in range(min(len(self.img_files), self.num_samples)):
             self._draw(0, i)  # a tile without a valid window fails here
         return [
@@ -211,7 +232,8 @@ class RSTileSamplingDataset(_DominantLabelMixin, BaseDataset):
     def get_data_info(self, idx: int) -> dict:
         """Sample ``idx % num_samples`` of epoch ``idx // num_samples``."""
         epoch, i = divmod(int(idx), self.num_samples)
-        if not self.epoch_indices and not self._warned_fixed_windows:
+        if (not isinstance(idx, EpochSampleIndex)
+                and not self._warned_fixed_windows):
             self._warned_fixed_windows = True
             print_log(
                 'RSTileSamplingDataset is not sampled by RSWindowSampler: '
@@ -226,13 +248,15 @@ class RSTileSamplingDataset(_DominantLabelMixin, BaseDataset):
     def _draw(self, epoch: int, i: int) -> tuple:
         tile = i % len(self.img_files)
         mask = self._masks[tile]
-        col0, row0, width, height = self._region(mask)
+        col0, row0, width, height = (self.region
+                                     or (0, 0) + self._shapes[tile])
         size = self.patch_size
         rng = np.random.default_rng([self.seed, epoch, i])
         for _ in range(self.max_tries):
             col = int(rng.integers(col0, col0 + width - size + 1))
             row = int(rng.integers(row0, row0 + height - size + 1))
-            valid = mask[row:row + size, col:col + size].mean()
+            valid = 1.0 if mask is None else mask[row:row + size,
+                                                  col:col + size].mean()
             if valid >= self.min_valid_fraction:
                 return col, row, size, size
         raise ValueError(
@@ -240,3 +264,12 @@ class RSTileSamplingDataset(_DominantLabelMixin, BaseDataset):
             f'{self.min_valid_fraction:.0%} valid pixels in '
             f'{self.max_tries} draws (region {self.region}); the region may '
             'be all nodata')
+
+
+def _warn_layout(path: str) -> None:
+    """Log the layout warning of a striped tile, once per file."""
+    if path not in _WARNED_LAYOUTS:
+        _WARNED_LAYOUTS.add(path)
+        message = striped_layout_warning(path)
+        if message:
+            print_log(message, logger='current', level=logging.WARNING)

@@ -242,7 +242,9 @@ def predict_scene(predictor: ScenePredictor, image: str, out: str,
         dict: ``seconds``, ``megapixels_per_second``, ``pixels`` and
         ``nodata_pixels``.
     """
-    with rasterio.Env(GDAL_CACHEMAX=gdal_cache_mb,
+    # In bytes: rasterio hands an int to GDALSetCacheMax64 as is (128 would
+    # be 128 bytes, no cache at all).
+    with rasterio.Env(GDAL_CACHEMAX=gdal_cache_mb * 2**20,
                       GDAL_TIFF_INTERNAL_MASK=True):
         return _predict_scene(predictor, image, out, palette, probs_out, log,
                               class_names, replaces)

@@ -104,3 +104,62 @@ def test_empty_patch_folder(tmp_path):
     with pytest.raises(ValueError, match='no \\*.png patches'):
         _build(type='RSPatchDataset', data_root=str(tmp_path),
                data_prefix=dict(img_path='img_dir'), pipeline=PIPELINE)
+
+
+def test_tile_without_nodata_keeps_no_mask_and_draws_as_before(tmp_path):
+    """A uint16 tile without nodata: no valid mask is read or kept, and
+    sample i of epoch e is the first draw of the (seed, e, i) generator."""
+    import rasterio
+
+    from false_plugin.datasets.rs_pretrain import EpochSampleIndex
+    rng = np.random.default_rng(4)
+    path = str(tmp_path / 'uint16.tif')
+    with rasterio.open(path, 'w', driver='GTiff', width=70, height=50,
+                       count=4, dtype='uint16', tiled=True, blockxsize=16,
+                       blockysize=16) as dst:
+        dst.write(rng.integers(0, 65535, (4, 50, 70)).astype(np.uint16))
+    dataset = _build(type='RSTileSamplingDataset', img_files=[path],
+                     patch_size=12, num_samples=5, seed=7, pipeline=[
+                         dict(type='LoadRSImageFromFile', bands=[4, 2]),
+                         dict(type='PackSelfSupInputs',
+                              meta_keys=['img_path'])])
+    assert dataset._masks == [None]
+    for epoch in (0, 2):
+        for i in range(5):
+            draw = np.random.default_rng([7, epoch, i])
+            col = int(draw.integers(0, 70 - 12 + 1))
+            row = int(draw.integers(0, 50 - 12 + 1))
+            info = dataset.get_data_info(EpochSampleIndex(epoch * 5 + i))
+            assert info['window'] == (col, row, 12, 12)
+            with rasterio.open(path) as src:
+                expected = src.read([4, 2], window=((row, row + 12),
+                                                    (col, col + 12)))
+            sample = dataset[EpochSampleIndex(epoch * 5 + i)]
+            np.testing.assert_array_equal(sample['inputs'][0].numpy(),
+                                          expected.astype(np.float32))
+
+
+def test_large_striped_tile_warns_once_naming_it(tmp_path):
+    import logging
+
+    import rasterio
+    from mmengine.logging import MMLogger
+    path = str(tmp_path / 'striped_scene.tif')
+    with rasterio.open(path, 'w', driver='GTiff', width=2048, height=2048,
+                       count=3, dtype='uint8', compress='deflate') as dst:
+        dst.write(np.full((3, 2048, 2048), 90, np.uint8))
+    records = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = records.append
+    logger = MMLogger.get_current_instance()
+    logger.addHandler(handler)
+    try:
+        for _ in range(2):
+            _build(type='RSTileSamplingDataset', img_files=[path],
+                   patch_size=48, num_samples=4, pipeline=PIPELINE)
+    finally:
+        logger.removeHandler(handler)
+    layout = [r.getMessage() for r in records if 'strips' in r.getMessage()]
+    assert len(layout) == 1
+    assert layout[0].startswith(f'{path}: 2048x2048 px stored in strips')
+    assert 'gdal_translate -co TILED=YES -co COMPRESS=DEFLATE' in layout[0]

@@ -62,21 +62,37 @@ def test_fresh_windows_every_epoch(scene):
 
 
 def test_dataloader_workers_see_the_epoch(scene):
-    """Two workers, each with its own copy of the dataset, read the
-    windows of the sampler's epoch."""
+    """Two workers, each with its own copy of the dataset and its own open
+    files, read the windows and pixels that no worker reads, epoch by
+    epoch; the sampler writes nothing onto the dataset."""
     from mmengine.dataset import pseudo_collate
     from torch.utils.data import DataLoader
+
+    from false_plugin.datasets.raster_io import read_raster
     img, _ = scene
-    dataset = _dataset(img)
+    dataset = _dataset(img, pipeline=PIPELINE[:1] + PIPELINE[2:])
+    read_raster(img, window=(8, 0, 4, 4))  # a file open before the fork
     sampler = _sampler(dataset, shuffle=True)
-    loader = DataLoader(dataset, batch_size=4, sampler=sampler,
-                        num_workers=2, persistent_workers=True,
-                        collate_fn=pseudo_collate)
+    assert not hasattr(dataset, 'epoch_indices')
+
+    def batches(workers):
+        return DataLoader(dataset, batch_size=4, sampler=sampler,
+                          num_workers=workers,
+                          persistent_workers=workers > 0,
+                          collate_fn=pseudo_collate)
+
+    loaders = {workers: batches(workers) for workers in (0, 2)}
     for epoch in (0, 3):
         sampler.set_epoch(epoch)
-        seen = [tuple(s.window) for batch in loader
-                for s in batch['data_samples']]
-        assert seen == _epoch_windows(dataset, sampler, epoch)
+        seen = {}
+        for workers, loader in loaders.items():
+            seen[workers] = [(tuple(s.window), x.numpy().tobytes())
+                             for batch in loader
+                             for s, x in zip(batch['data_samples'],
+                                             batch['inputs'][0])]
+        assert seen[2] == seen[0]
+        assert [w for w, _ in seen[2]] == _epoch_windows(
+            dataset, sampler, epoch)
 
 
 def test_sampler_needs_a_window_dataset(tiny_png_folder):

@@ -1,5 +1,6 @@
 """Loading speed: LoadRSImageFromFile against mmcv's LoadImageFromFile on
-PNG patches, and windowed reads from a tiled against a striped GeoTIFF.
+PNG patches, and windowed reads from a tiled against a striped GeoTIFF
+(for the pretraining loader on many large tiles, see pretrain_loading.py).
 
     python tools/benchmarks/loading_speed.py [--num 300] [--size 256]
         [--rounds 3] [--scene 4096] [--windows 300]
@@ -30,6 +31,7 @@ from mmcv.transforms import LoadImageFromFile  # noqa: E402
 
 from false_plugin.datasets import read_raster  # noqa: E402
 from false_plugin.datasets.transforms import LoadRSImageFromFile  # noqa: E402
+from false_plugin.speed.pretrain_loading import imagery  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -40,18 +42,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--scene', type=int, default=4096)
     parser.add_argument('--windows', type=int, default=300)
     return parser.parse_args()
-
-
-def imagery(rng: np.random.Generator, bands: int, size: int,
-            dtype=np.uint8) -> np.ndarray:
-    """``(size, size, bands)``: smooth fields plus noise."""
-    coarse = rng.uniform(0, 1, (size // 32 + 1, size // 32 + 1, bands))
-    smooth = cv2.resize(coarse.astype(np.float32), (size, size),
-                        interpolation=cv2.INTER_CUBIC).reshape(
-                            size, size, bands)
-    top = np.iinfo(dtype).max * 0.8
-    noisy = smooth * top + rng.normal(0, top * 0.03, (size, size, bands))
-    return np.clip(noisy, 0, np.iinfo(dtype).max).astype(dtype)
 
 
 def best_rate(calls: Dict[str, Callable[[], None]], count: int,

@@ -31,8 +31,12 @@ class LoadRSImageFromFile(BaseTransform):
             statistics). If None, declared nodata values are left as in the
             file, but NaN and infinite values still become 0: they never
             reach the batch.
-        cache (bool): Keep whole rasters in memory and cut windows from
-            them (small scenes sampled many times). Defaults to False.
+        cache (bool): Keep whole rasters in memory, in their own dtype and
+            within ``raster_io.CACHE_BYTES`` per process, and cut windows
+            from them (a small scene sampled many times). For many or
+            large tiles leave it False: windows are then read from files
+            kept open per process, which scales with the archive (see
+            ``docs/datasets.md``). Defaults to False.
     """
 
     def __init__(self,

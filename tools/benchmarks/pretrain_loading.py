@@ -1,0 +1,63 @@
+"""Windows per second and peak memory of the pretraining loader on many
+large tiles, against plain rasterio windowed reads.
+
+    python tools/benchmarks/pretrain_loading.py [--data-dir DIR]
+        [--size 2448] [--tiles 1 8 9 40] [--kinds rgb8 uint16x4]
+        [--layouts tiled striped] [--workers 0 2] [--cache]
+        [--patch-size 48] [--windows 2048] [--max-seconds 20]
+
+Tiles of ``--size`` px (uint8 RGB and uint16 4-band, 256 px tiles or
+GDAL's default strips, deflate) are written to ``--data-dir`` once and kept
+there for the next run (a temporary folder, removed at the end, without
+it). For each tile count the real loader (RSTileSamplingDataset +
+RSWindowSampler + DataLoader, ``--workers`` each) reads ``--windows``
+random ``--patch-size`` px windows (or for ``--max-seconds``), each
+measurement in a fresh process; ``--cache`` adds
+``LoadRSImageFromFile(cache=True)``. The library:
+``false_plugin.speed.pretrain_loading``.
+"""
+import argparse
+import os.path as osp
+import sys
+import tempfile
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
+    osp.abspath(__file__)))))
+from false_plugin.speed.pretrain_loading import (  # noqa: E402
+    KINDS, LAYOUTS, format_table, measure_matrix)
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--data-dir', help='keep the tiles here')
+    parser.add_argument('--size', type=int, default=2448)
+    parser.add_argument('--tiles', type=int, nargs='+', default=[1, 8, 9, 40])
+    parser.add_argument('--kinds', nargs='+', choices=sorted(KINDS),
+                        default=['rgb8', 'uint16x4'])
+    parser.add_argument('--layouts', nargs='+', choices=sorted(LAYOUTS),
+                        default=['tiled', 'striped'])
+    parser.add_argument('--workers', type=int, nargs='+', default=[0, 2])
+    parser.add_argument('--cache', action='store_true',
+                        help='also measure LoadRSImageFromFile(cache=True)')
+    parser.add_argument('--patch-size', type=int, default=48)
+    parser.add_argument('--windows', type=int, default=2048)
+    parser.add_argument('--max-seconds', type=float, default=20.0)
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    timing = dict(patch_size=args.patch_size, num_windows=args.windows,
+                  max_seconds=args.max_seconds)
+    caches = [False, True] if args.cache else [False]
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = measure_matrix(args.data_dir or tmp, args.size, args.tiles,
+                              args.kinds, args.layouts, args.workers, caches,
+                              **timing)
+    print(f'\n{args.patch_size} px windows of {args.size} px tiles, '
+          f'{args.windows} windows or {args.max_seconds:g} s per row:\n')
+    print(format_table(rows))
+
+
+if __name__ == '__main__':
+    main()
