@@ -139,7 +139,7 @@ def _cfg_options(options: Optional[Sequence[str]]) -> Optional[dict]:
 def main(argv: Optional[Sequence[str]] = None) -> None:
     args = parse_args(argv)
     # The stack after the arguments: --help and usage errors come at once.
-    from false_plugin.apis.config_check import ConfigError
+    from false_plugin.apis.errors import USER_ERRORS
     from false_plugin.apis.predict import predict
     probs = probs_path(args.out) if args.probs else None
     try:
@@ -149,7 +149,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
                         bands=args.bands, device=args.device,
                         cfg_options=_cfg_options(args.cfg_options),
                         overwrite=args.overwrite, replaces=args.replaces)
-    except (OSError, ConfigError) as err:
+    except (OSError, *USER_ERRORS) as err:
         # Errors that name the file and what is wrong: one line, no trace.
         print(f'predict.py: error: {err}', file=sys.stderr)
         sys.exit(1)

@@ -15,6 +15,7 @@ side, in the dataset palette; multispectral images as a composite of
 :func:`false_plugin.apis.test.test`.
 """
 import argparse
+import sys
 from typing import Optional, Sequence
 
 from .runner_args import add_runner_arguments, check_runner_arguments
@@ -48,9 +49,15 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     """Parse ``argv`` (default: the command line), then test."""
     args = parse_args(argv)
     # The stack after the arguments: --help and usage errors come at once.
+    from false_plugin.apis.errors import USER_ERRORS
     from false_plugin.apis.test import test
-    test(args.config, args.checkpoint, args.work_dir, args.show_dir,
-         args.rgb_bands, args.cfg_options, args.launcher)
+    try:
+        test(args.config, args.checkpoint, args.work_dir, args.show_dir,
+             args.rgb_bands, args.cfg_options, args.launcher)
+    except USER_ERRORS as err:
+        # Names the file and what is wrong: one line, no trace.
+        print(f'test.py: error: {err}', file=sys.stderr)
+        sys.exit(1)
 
 
 if __name__ == '__main__':

@@ -11,6 +11,7 @@ Same flags as ``tools/train.py`` of MMSelfSup and MMSegmentation::
 :func:`false_plugin.apis.train.train`.
 """
 import argparse
+import sys
 from typing import Optional, Sequence
 
 from .runner_args import add_runner_arguments, check_runner_arguments
@@ -43,9 +44,15 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     """Parse ``argv`` (default: the command line), then train."""
     args = parse_args(argv)
     # The stack after the arguments: --help and usage errors come at once.
+    from false_plugin.apis.errors import USER_ERRORS
     from false_plugin.apis.train import train
-    train(args.config, args.work_dir, args.resume, args.amp,
-          args.cfg_options, args.launcher)
+    try:
+        train(args.config, args.work_dir, args.resume, args.amp,
+              args.cfg_options, args.launcher)
+    except USER_ERRORS as err:
+        # Names the file and what is wrong: one line, no trace.
+        print(f'train.py: error: {err}', file=sys.stderr)
+        sys.exit(1)
 
 
 if __name__ == '__main__':

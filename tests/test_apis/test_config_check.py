@@ -60,7 +60,7 @@ def test_train_py_stops_before_the_run(tmp_path):
         text=True, timeout=300,
         env={'PYTHONPATH': REPO_ROOT, 'PATH': '/usr/bin:/bin'})
     assert proc.returncode == 1
-    assert (f"ConfigError: {path}: unknown top-level key(s), read by "
+    assert (f"train.py: error: {path}: unknown top-level key(s), read by "
             "nothing:\n  'train_cgf' (did you mean 'train_cfg'?)") \
         in proc.stderr
     assert not (tmp_path / 'work').exists()
@@ -77,7 +77,7 @@ def test_test_py_names_a_pretraining_config(tmp_path):
         capture_output=True, text=True, timeout=300,
         env={'PYTHONPATH': REPO_ROOT, 'PATH': '/usr/bin:/bin'})
     assert proc.returncode == 1
-    assert (f'ConfigError: {PRETRAIN}: is a pretraining config (model '
+    assert (f"test.py: error: {PRETRAIN}: is a pretraining config (model "
             'SimCLR, no decode_head, no test_dataloader); test.py needs a '
             'segmentation config') in proc.stderr
     assert not (tmp_path / 'work').exists()

@@ -45,7 +45,7 @@ def _expect_mismatch(run_tool, args, checkpoint) -> str:
         run_tool(args, env=ENV)
     message = str(err.value)
     assert 'exited 1' in message
-    assert (f'CheckpointMismatchError: Checkpoint {checkpoint} does not fit '
+    assert (f': error: Checkpoint {checkpoint} does not fit '
             'EncoderDecoder (backbone ResNet-18, 3 input bands): 94 key(s) '
             'missing from the checkpoint: auxiliary_head.conv_seg.bias, '
             'auxiliary_head.conv_seg.weight, auxiliary_head.convs.0.bn.bias '
