@@ -249,6 +249,14 @@ def md_table(header: List[str], rows: List[List[str]]) -> List[str]:
             ] + ['| ' + ' | '.join(row) + ' |' for row in rows]
 
 
+def shown_path(path: str) -> str:
+    """``path`` relative to the current directory where it lies below it
+    (a results file does not name the machine's folders), else as is."""
+    if not path or not osp.isabs(path):
+        return path
+    relative = osp.relpath(path)
+    return path if relative.startswith('..') else relative
+
 class BenchmarkReport:
     """Test metrics of every (method, labelled fraction, seed), summarised.
 
@@ -376,7 +384,8 @@ class BenchmarkReport:
         """The ``results.md`` text."""
         lines = [
             '# Benchmark results', '',
-            f'Segmentation config: `{self.seg_config}`; seeds {self.seeds}. '
+            f'Segmentation config: `{shown_path(self.seg_config)}`; seeds '
+            f'{self.seeds}. '
             'Test-set metrics in percent, mean ± sample std over the seeds '
             '(each seed pretrains and fine-tunes anew; `(k seeds)`: only k '
             'seeds have the value).', '', self._class_set_note(), ''
