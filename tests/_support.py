@@ -1,5 +1,5 @@
-"""Helpers shared by the tests (importable because pytest.ini puts ``tests``
-on ``sys.path``)."""
+"""Helpers shared by the tests (importable because pytest.ini's
+``pythonpath`` names ``tests``)."""
 import os
 import socket
 import subprocess
@@ -66,6 +66,38 @@ def run_repo_tool(args: Sequence[str],
             f'--- stdout ---\n{proc.stdout[-6000:]}\n'
             f'--- stderr ---\n{proc.stderr[-6000:]}')
     return proc
+
+
+#: The heavy modules a command line must not import before it has checked its
+#: arguments (``--help`` and usage errors come at once).
+STACK = ('torch', 'numpy', 'mmengine', 'false_plugin')
+
+#: ``-c`` code: ``false_plugin_cli.<argv[2]>.main(argv[3:])`` with the
+#: modules named in ``argv[1]`` (comma-separated) unimportable.
+_MAIN_WITHOUT = ('import importlib, sys\n'
+                 'for name in sys.argv[1].split(","):\n'
+                 '    sys.modules[name] = None\n'
+                 'module = importlib.import_module("false_plugin_cli." '
+                 '+ sys.argv[2])\n'
+                 'module.main(sys.argv[3:])')
+
+
+def run_cli_without_stack(command: str, *args: str,
+                          blocked: Sequence[str] = STACK,
+                          **kwargs) -> subprocess.CompletedProcess:
+    """Run ``false_plugin_cli.<command>.main(args)`` in a new interpreter
+    where the ``blocked`` modules cannot be imported: a command line that
+    imports one of them (before or after its checks) fails.
+
+    Args:
+        command (str): The module of :mod:`false_plugin_cli`.
+        *args (str): The command line's arguments.
+        blocked (Sequence[str]): Modules made unimportable.
+        **kwargs: Passed to :func:`run_repo_tool` (a non-zero exit raises
+            ``AssertionError`` with the output).
+    """
+    return run_repo_tool([','.join(blocked), command, *args],
+                         launcher=['-c', _MAIN_WITHOUT], **kwargs)
 
 
 def read_bands(path):

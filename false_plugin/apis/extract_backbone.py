@@ -32,6 +32,7 @@ from mmseg.registry import MODELS
 from torch import Tensor
 
 from ..compat import safe_torch_load
+from ..fileio import atomic_path
 from ..models.backbone_formats import (PREFIX, adapt_input_bands,
                                        backbone_weights, canonical_format,
                                        describe_band_rule)
@@ -187,9 +188,8 @@ def extract(checkpoint_path: str,
 def save(checkpoint: dict, path: str) -> None:
     """Write atomically: a reader never sees a half-written file."""
     os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    tmp = f'{path}.tmp'
-    torch.save(checkpoint, tmp)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        torch.save(checkpoint, tmp)
 
 
 def report_lines(report: dict, listed: int = LISTED) -> List[str]:

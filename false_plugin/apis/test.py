@@ -1,10 +1,10 @@
 """Evaluating a checkpoint on a config's test set: the library function
 behind ``tools/test.py``."""
 import json
-import os
 import os.path as osp
 from typing import Dict, Optional, Sequence
 
+from ..fileio import write_text_atomically
 from .runner_config import build_runner, load_run_config
 
 #: The file in the work dir that gets the test metrics.
@@ -52,7 +52,5 @@ def test(config: str,
         ]
     metrics = build_runner(cfg).test()
     path = osp.join(cfg.work_dir, METRICS_FILE)
-    with open(f'{path}.tmp', 'w') as f:
-        json.dump(metrics, f, indent=1)
-    os.replace(f'{path}.tmp', path)
+    write_text_atomically(path, json.dumps(metrics, indent=1))
     return metrics

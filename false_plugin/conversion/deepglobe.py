@@ -12,15 +12,16 @@ import numpy as np
 from ..datasets.color_labels import rgb_to_index
 from ..datasets.raster_io import read_raster
 from ..datasets.rs_seg import DeepGlobeLandCoverDataset
+from ..fileio import atomic_path
 from .patching import TileConverter, TileJob, ignore_causes, in_memory_tile
 
 
 def write_jpeg_atomically(path: str, image: np.ndarray, window=None) -> None:
     """A patch writer: JPEG (quality 95) under a temporary name, renamed."""
-    tmp = path + '.part.jpg'
-    if not cv2.imwrite(tmp, image[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, 95]):
-        raise IOError(f'{path}: could not be written')
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        if not cv2.imwrite(tmp, image[..., ::-1],
+                           [cv2.IMWRITE_JPEG_QUALITY, 95]):
+            raise IOError(f'{path}: could not be written')
 
 
 def convert_deepglobe(train_dir: str,

@@ -18,6 +18,7 @@ from rasterio.windows import Window
 
 from ..datasets.label_values import IGNORE_INDEX
 from ..datasets.raster_io import RasterReadError, gdal_reason
+from ..fileio import PART, atomic_path, is_temporary, write_text_atomically
 
 
 def windows(width: int,
@@ -57,13 +58,11 @@ def write_geotiff_atomically(path: str, array: np.ndarray,
         **profile: Extra rasterio profile keys (``transform``, ``crs``,
             ``nodata``...).
     """
-    tmp = path + '.part.tif'
-    with rasterio.open(tmp, 'w', driver='GTiff', width=array.shape[1],
-                       height=array.shape[0], count=array.shape[2],
-                       dtype=array.dtype, compress='deflate',
-                       **profile) as dst:
+    with atomic_path(path) as tmp, rasterio.open(
+            tmp, 'w', driver='GTiff', width=array.shape[1],
+            height=array.shape[0], count=array.shape[2], dtype=array.dtype,
+            compress='deflate', **profile) as dst:
         dst.write(array.transpose(2, 0, 1))
-    os.replace(tmp, path)
 
 
 class Grid(NamedTuple):
@@ -194,12 +193,11 @@ def write_png_atomically(path: str, image: np.ndarray) -> None:
 
     ``image`` is RGB (or single-channel); cv2 wants BGR.
     """
-    tmp = path + '.part' + osp.splitext(path)[1]
     if image.ndim == 3:
         image = image[..., ::-1]
-    if not cv2.imwrite(tmp, image):
-        raise IOError(f'{path}: could not be written')
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        if not cv2.imwrite(tmp, image):
+            raise IOError(f'{path}: could not be written')
 
 
 #: Why a pixel of a written patch is ignored (code = position + 1).
@@ -489,7 +487,7 @@ class TileConverter:
         conversion of a tile."""
         for rel in files:
             path = osp.join(self.out_dir, rel)
-            for found in [path] + glob.glob(glob.escape(path) + '.part*'):
+            for found in [path] + glob.glob(glob.escape(path) + PART + '*'):
                 if osp.exists(found):
                     os.remove(found)
 
@@ -648,7 +646,7 @@ class TileConverter:
                     glob.escape(osp.join(self.out_dir, '.done', split)),
                     '*.json'))):
                 tile = osp.basename(path)[:-len('.json')]
-                if tile not in unfinished:
+                if tile not in unfinished and not is_temporary(path):
                     with open(path, encoding='utf-8') as f:
                         rows[tile] = json.load(f)['rows']
             self._manifests[split] = rows
@@ -660,19 +658,16 @@ class TileConverter:
         rows = [row for tile_rows in self._manifest(split).values()
                 for row in tile_rows]
         path = osp.join(self.out_dir, f'manifest_{split}.csv')
-        with open(path + '.part', 'w', newline='') as f:
+        with atomic_path(path) as tmp, open(tmp, 'w', newline='') as f:
             writer = csv.writer(f)
             writer.writerow(['patch', 'source', 'col', 'row', 'width',
                              'height'])
             writer.writerows(rows)
-        os.replace(path + '.part', path)
         return len(rows)
 
 
 def _write_json(path: str, data: dict) -> None:
-    with open(path + '.part', 'w', encoding='utf-8') as f:
-        json.dump(data, f)
-    os.replace(path + '.part', path)
+    write_text_atomically(path, json.dumps(data))
 
 
 def unfinished_tiles(data_root: str, split: Optional[str] = None
@@ -687,7 +682,7 @@ def unfinished_tiles(data_root: str, split: Optional[str] = None
                        glob.escape(split) if split else '*', '*.started')
     return sorted(
         f'{osp.basename(osp.dirname(p))}/{osp.basename(p)[:-len(".started")]}'
-        for p in glob.glob(pattern))
+        for p in glob.glob(pattern) if not is_temporary(p))
 
 
 def check_finished(data_root: str, split: Optional[str] = None) -> None:

@@ -4,6 +4,7 @@ import os.path as osp
 import random
 from typing import Callable, List, Optional, Sequence
 
+from ..fileio import is_temporary, write_text_atomically
 from .patching import check_finished
 
 
@@ -49,7 +50,7 @@ def write_splits(data_root: str,
     img_dir = osp.join(data_root, 'img_dir', split)
     stems = [name[:-len(suffix)] for name in
              (os.listdir(img_dir) if osp.isdir(img_dir) else [])
-             if name.endswith(suffix) and '.part' not in name]
+             if name.endswith(suffix) and not is_temporary(name)]
     if not stems:
         raise FileNotFoundError(f'{img_dir}: no *{suffix} patches')
     out_dir = osp.join(data_root, 'splits')
@@ -58,9 +59,7 @@ def write_splits(data_root: str,
     for fraction in fractions:
         subset = make_subset(stems, fraction, seed)
         path = osp.join(out_dir, f'{split}_{split_name(fraction)}.txt')
-        with open(path + '.part', 'w') as f:
-            f.write('\n'.join(subset) + '\n')
-        os.replace(path + '.part', path)
+        write_text_atomically(path, '\n'.join(subset) + '\n')
         written.append(path)
         if log is not None:
             log(f'{path}: {len(subset)} of {len(stems)} patches')

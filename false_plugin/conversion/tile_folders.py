@@ -30,6 +30,7 @@ from ..datasets.label_values import (IGNORE_INDEX, LabelMap,
                                      raster_value_counts, to_indices,
                                      value_counts)
 from ..datasets.raster_io import RasterReadError, gdal_reason, read_raster
+from ..fileio import write_text_atomically
 from .patching import (IGNORE_CAUSES, ConversionSummary, TileConverter,
                        TileJob, geotiff_writer, ignore_causes, in_memory_tile,
                        png_writer)
@@ -263,9 +264,7 @@ def record_split_assignment(out_dir: str, assignment: Dict[str, dict]) -> str:
         if old == new:
             return path
     os.makedirs(out_dir, exist_ok=True)
-    with open(path + '.part', 'w', encoding='utf-8') as f:
-        json.dump(new, f, indent=1)
-    os.replace(path + '.part', path)
+    write_text_atomically(path, json.dumps(new, indent=1))
     return path
 
 

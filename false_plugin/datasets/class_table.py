@@ -1,7 +1,8 @@
 """Class tables: ``name,index,r,g,b[,value]`` CSV files describing classes."""
 import csv
-import os
 from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
+
+from ..fileio import atomic_path
 
 HEADER = ['name', 'index', 'r', 'g', 'b']
 
@@ -95,9 +96,9 @@ def write_class_table(path: str,
         classes (Sequence[tuple]): ``[(name, (r, g, b)), ...]`` in index
             order.
     """
-    with open(path + '.part', 'w', newline='', encoding='utf-8') as f:
+    with atomic_path(path) as tmp, open(tmp, 'w', newline='',
+                                        encoding='utf-8') as f:
         writer = csv.writer(f)
         writer.writerow(HEADER)
         for index, (name, rgb) in enumerate(classes):
             writer.writerow([name, index, *rgb])
-    os.replace(path + '.part', path)

@@ -15,7 +15,10 @@ import numpy as np
 from .raster_io import STRIP_ROWS, raster_size, read_raster
 
 #: The ignore value of every index label this package writes or reads:
-#: "no class here" (nodata, unlabelled, a value that is not a class).
+#: "no class here" (nodata, unlabelled, a value that is not a class). The
+#: predicted class maps use the same value, deliberately, where the input is
+#: nodata ("no prediction"; it is also their GeoTIFF nodata): a predicted map
+#: read back as a label is ignored exactly there.
 IGNORE_INDEX = 255
 #: Largest class index a uint8 label map can hold besides the ignore value.
 MAX_INDEX = IGNORE_INDEX - 1

@@ -9,9 +9,11 @@ from mmengine.dataset import BaseDataset
 from mmengine.logging import print_log
 from mmselfsup.registry import DATASETS
 
+from .label_values import IGNORE_INDEX
 from .raster_io import read_raster, read_valid_mask, striped_layout_warning
 
-#: Label of a patch without any valid labelled pixel.
+#: ``dominant_label`` of a sample without a label or without any labelled
+#: pixel (the FNS precision counts leave such samples out).
 UNKNOWN_LABEL = -1
 
 #: Files already named in a layout warning (once per process).
@@ -30,7 +32,8 @@ class EpochSampleIndex(int):
     __slots__ = ()
 
 
-def dominant_label(label: np.ndarray, ignore_index: int = 255) -> int:
+def dominant_label(label: np.ndarray,
+                   ignore_index: int = IGNORE_INDEX) -> int:
     """The most frequent class of a label patch, ignoring ``ignore_index``.
 
     Returns:
@@ -46,7 +49,7 @@ class _DominantLabelMixin:
     """Adds ``dominant_label`` to samples that have a label file (only the
     sample's window is read where it has one)."""
 
-    ignore_index = 255
+    ignore_index = IGNORE_INDEX
 
     def get_data_info(self, idx: int) -> dict:
         return self._add_dominant_label(super().get_data_info(idx))
@@ -86,7 +89,7 @@ class RSPatchDataset(_DominantLabelMixin, BaseDataset):
                  ann_file: str = '',
                  img_suffix: str = '.png',
                  seg_map_suffix: str = '.png',
-                 ignore_index: int = 255,
+                 ignore_index: int = IGNORE_INDEX,
                  **kwargs) -> None:
         self.img_suffix = img_suffix
         self.seg_map_suffix = seg_map_suffix
@@ -174,7 +177,7 @@ class RSTileSamplingDataset(_DominantLabelMixin, BaseDataset):
                  min_valid_fraction: float = 0.5,
                  max_tries: int = 100,
                  data_root: str = '',
-                 ignore_index: int = 255,
+                 ignore_index: int = IGNORE_INDEX,
                  **kwargs) -> None:
         if seg_map_files is not None and len(seg_map_files) != len(img_files):
             raise ValueError('seg_map_files must pair with img_files')

@@ -8,11 +8,12 @@ import numpy as np
 import rasterio
 import torch
 
+from ..datasets.label_values import IGNORE_INDEX
 from ..datasets.raster_io import RasterReadError
 from ..datasets.transforms.loading import LoadRSImageFromFile
 from ..models.utils import input_band_count
 from .windows import PixelWindow, sliding_windows
-from .writer import NODATA_CLASS, SceneWriter
+from .writer import SceneWriter
 
 #: ``write(owned window, classes (h, w) uint8, probs (K, h, w) uint8 or
 #: None)``.
@@ -167,7 +168,8 @@ class ScenePredictor:
             progress: Called with ``(windows done, windows in all)``.
 
         Returns:
-            int: The scene's nodata pixels (class :data:`NODATA_CLASS`).
+            int: The scene's nodata pixels (class
+                :data:`~false_plugin.datasets.label_values.IGNORE_INDEX`).
         """
         with rasterio.open(image) as src:
             width, height, count = src.width, src.height, src.count
@@ -186,7 +188,7 @@ class ScenePredictor:
                 mask = results.get('nodata_mask')
                 if mask is not None and mask.all():
                     classes = np.full((owned.height, owned.width),
-                                      NODATA_CLASS, np.uint8)
+                                      IGNORE_INDEX, np.uint8)
                     probs = (np.zeros((self.num_classes, owned.height,
                                        owned.width), np.uint8)
                              if with_probs else None)
@@ -198,7 +200,7 @@ class ScenePredictor:
                         probs = (part.softmax(0) * 255).round().to(
                             torch.uint8).cpu().numpy()
                     if mask is not None:
-                        classes[mask[cut]] = NODATA_CLASS
+                        classes[mask[cut]] = IGNORE_INDEX
                         if probs is not None:
                             probs[:, mask[cut]] = 0
                 if mask is not None:
@@ -277,7 +279,7 @@ def _predict_scene(predictor, image, out, palette, probs_out, log,
         bands = predictor.bands or 'all'
         log(f'[predict] warning: {image}: every pixel is nodata (bands '
             f'{bands}: declared nodata, NaN or masked); nothing was '
-            f'predicted and {out} is nodata ({NODATA_CLASS}) everywhere')
+            f'predicted and {out} is nodata ({IGNORE_INDEX}) everywhere')
     seconds = time.perf_counter() - start
     return dict(seconds=seconds, pixels=pixels, nodata_pixels=nodata,
                 megapixels_per_second=pixels / 1e6 / max(seconds, 1e-9))

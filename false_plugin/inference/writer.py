@@ -12,10 +12,9 @@ import rasterio
 from rasterio.enums import ColorInterp
 from rasterio.errors import RasterioError
 
+from ..datasets.label_values import IGNORE_INDEX
 from .windows import PixelWindow
 
-#: Class index written where the input is nodata (declared nodata).
-NODATA_CLASS = 255
 #: Suffix of the temporaries written beside each output.
 PART_SUFFIX = '.part.tif'
 
@@ -71,9 +70,10 @@ class SceneWriter:
     either its earlier content or a complete result; :meth:`discard`
     removes every temporary.
 
-    The class map is uint8 with :data:`NODATA_CLASS` as nodata, the palette
-    as colour table and the class names as GDAL category names and raster
-    attribute table (``OUT.aux.xml``). The probabilities are one uint8 band
+    The class map is uint8 with the ignore index
+    (:data:`~false_plugin.datasets.label_values.IGNORE_INDEX`, 255) as
+    nodata, the palette as colour table and the class names as GDAL category
+    names and raster attribute table (``OUT.aux.xml``). The probabilities are one uint8 band
     per class, described by its class name, with scale 1/255 (GDAL's
     scale/offset: value x scale = probability) and the scene's nodata as
     mask (every value 0-255 is a probability, so none is taken as nodata).
@@ -108,7 +108,7 @@ class SceneWriter:
         self.classes = self.probs = None
         self.discard()  # temporaries a killed run left behind
         try:
-            self.classes = self._open(out, count=1, nodata=NODATA_CLASS,
+            self.classes = self._open(out, count=1, nodata=IGNORE_INDEX,
                                       **profile)
             self.classes.set_band_description(1, 'class')
             if palette:
@@ -156,7 +156,7 @@ class SceneWriter:
         with self._errors_naming(self.outputs[0]):
             self.classes.write(classes, 1, window=box)
         if self.probs is not None and probs is not None:
-            valid = classes != NODATA_CLASS
+            valid = classes != IGNORE_INDEX
             with self._errors_naming(self.outputs[1]):
                 self.probs.write(probs, window=box)
                 self.probs.write_mask(

@@ -20,6 +20,8 @@ from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
+from ..fileio import atomic_path
+
 #: Band count and dtype of each kind of tile.
 KINDS = {'rgb8': (3, 'uint8'), 'uint16x4': (4, 'uint16')}
 
@@ -68,12 +70,11 @@ def write_tiles(folder: str, count: int, size: int, kind: str,
             continue
         pixels = imagery(np.random.default_rng([i, bands]), bands, size,
                          dtype).transpose(2, 0, 1)
-        tmp = path + '.part.tif'
-        with rasterio.open(tmp, 'w', driver='GTiff', width=size, height=size,
-                           count=bands, dtype=dtype, compress='deflate',
-                           **LAYOUTS[layout]) as dst:
+        with atomic_path(path) as tmp, rasterio.open(
+                tmp, 'w', driver='GTiff', width=size, height=size,
+                count=bands, dtype=dtype, compress='deflate',
+                **LAYOUTS[layout]) as dst:
             dst.write(pixels)
-        os.replace(tmp, path)
     return paths
 
 

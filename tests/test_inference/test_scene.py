@@ -130,3 +130,17 @@ def test_failed_prediction_leaves_no_map(tmp_path, predictor, monkeypatch):
     with pytest.raises(RuntimeError, match='out of memory'):
         predict_scene(predictor, scene, str(tmp_path / 'map.tif'), log=None)
     assert sorted(p.name for p in tmp_path.iterdir()) == ['scene.tif']
+
+
+def test_nodata_class_is_the_ignore_index_with_a_warning():
+    """The predicted map's "no prediction" class is the ignore index; its old
+    name still works, with a FutureWarning."""
+    import false_plugin.inference as inference
+    from false_plugin import deprecation
+    from false_plugin.datasets.label_values import IGNORE_INDEX
+    deprecation._warned.discard('false_plugin.inference.NODATA_CLASS')
+    with pytest.warns(FutureWarning, match='NODATA_CLASS is deprecated: use '
+                      'false_plugin.datasets.label_values.IGNORE_INDEX'):
+        assert inference.NODATA_CLASS == IGNORE_INDEX == 255
+    with pytest.raises(AttributeError, match='NO_SUCH_NAME'):
+        inference.NO_SUCH_NAME  # noqa: B018

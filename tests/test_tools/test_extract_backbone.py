@@ -5,7 +5,7 @@ import os.path as osp
 
 import pytest
 import torch
-from _support import REPO_ROOT
+from _support import REPO_ROOT, run_cli_without_stack
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 from mmseg.registry import MODELS as SEG_MODELS
@@ -17,10 +17,6 @@ from false_plugin.compat import (NotACheckpointError, UnsafeCheckpointError,
 from false_plugin.models.checkpoints import CheckpointMismatchError
 
 TOOL = 'tools/model_converters/extract_backbone.py'
-#: Runs a script with torch and false_plugin unimportable.
-NO_STACK = ['-c', "import runpy, sys; sys.modules['torch'] = None; "
-            "sys.modules['false_plugin'] = None; sys.argv = sys.argv[1:]; "
-            "runpy.run_path(sys.argv[0], run_name='__main__')"]
 SEG_CONFIG = 'tests/configs/deeplabv3plus_r18_tiny.py'
 
 
@@ -163,17 +159,19 @@ def test_fails_when_nothing_would_load(tmp_path, run_tool):
         extract_backbone.extract(str(tmp_path / 'vit.pth'))
 
 
-def test_text_file_as_checkpoint(tmp_path, run_tool):
+def test_text_file_as_checkpoint(tmp_path):
     text = tmp_path / 'notes.txt'
     text.write_text('epoch 4: loss 0.3\n')
     with pytest.raises(NotACheckpointError,
                        match=f'{text} is not a PyTorch checkpoint'):
         extract_backbone.extract(str(text))
-    # Usage errors: exit 2 before anything heavy is imported (torch and
-    # false_plugin unimportable here).
+    # Usage errors: exit 2 before torch and false_plugin are imported
+    # (unimportable here; parse_args imports mmengine for --cfg-options).
     with pytest.raises(AssertionError) as err:
-        run_tool([TOOL, str(tmp_path / 'missing.pth'),
-                  str(tmp_path / 'x.pth')], launcher=NO_STACK)
+        run_cli_without_stack('extract_backbone',
+                              str(tmp_path / 'missing.pth'),
+                              str(tmp_path / 'x.pth'),
+                              blocked=('torch', 'false_plugin'))
     assert 'exited 2' in str(err.value)
     assert (f'error: checkpoint {tmp_path / "missing.pth"}: no such file or '
             'directory') in str(err.value)

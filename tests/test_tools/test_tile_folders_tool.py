@@ -11,7 +11,8 @@ import cv2
 import numpy as np
 import pytest
 from _support import (DUBAI_CLASS_TABLE, UNLABELED, read_bands,
-                      read_manifest, run_repo_tool, write_dubai_tiles)
+                      read_manifest, run_cli_without_stack, run_repo_tool,
+                      write_dubai_tiles)
 
 from false_plugin.datasets import read_raster
 
@@ -27,11 +28,6 @@ SPLITS = ['--split', 'train=1', '--split', 'val=2', '--split',
 SPLITS_DESCRIBED = ('train: groups 1 (32 px patches, stride 32); val: groups '
                     '2 (32 px patches, stride 32); test_tiles: groups 3 '
                     '(whole tiles)')
-#: Runs the script with ``false_plugin`` unimportable: an argument error must
-#: come before the heavy import.
-NO_PLUGIN = ['-c', "import runpy, sys; sys.modules['false_plugin'] = None; "
-             "sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], "
-             "run_name='__main__')"]
 
 
 def _summary(stdout, split):
@@ -200,12 +196,12 @@ def test_data_errors_write_nothing(tmp_path, extra, message):
         'split twice', 'label map of colour masks'])
 def test_argument_errors_come_before_the_plugin_import(tmp_path, extra,
                                                        message):
-    """Usage errors (exit 2) with ``false_plugin`` unimportable: nothing is
-    read, imported or written first."""
+    """Usage errors (exit 2) with the stack (``false_plugin``, torch, numpy,
+    mmengine) unimportable: nothing is read, imported or written first."""
     with pytest.raises(AssertionError) as err:
-        run_repo_tool(_args(tmp_path / 'src', tmp_path / 'out',
-                            tmp_path / 'classes.csv', *extra),
-                      launcher=NO_PLUGIN)
+        run_cli_without_stack(
+            'tile_folders', *_args(tmp_path / 'src', tmp_path / 'out',
+                                   tmp_path / 'classes.csv', *extra)[1:])
     assert 'exited 2' in str(err.value)
     assert f'tile_folders.py: error: {message}\n' in str(err.value)
     assert 'Traceback' not in str(err.value)

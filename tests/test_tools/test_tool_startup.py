@@ -4,16 +4,8 @@ false_plugin, and for the scripts also rasterio, cv2, mmcv and mmselfsup, are
 made unimportable here, so a command line that imports one of them first
 fails)."""
 import pytest
-from _support import run_repo_tool
+from _support import run_cli_without_stack as _run_without_stack
 
-#: ``-c`` code that runs ``false_plugin_cli.<argv[1]>.main(argv[2:])`` with
-#: the stack unimportable.
-WITHOUT_STACK = ('import importlib, sys\n'
-                 'for name in ("torch", "numpy", "mmengine", "false_plugin"):'
-                 '\n    sys.modules[name] = None\n'
-                 'module = importlib.import_module("false_plugin_cli." '
-                 '+ sys.argv[1])\n'
-                 'module.main(sys.argv[2:])')
 COMMANDS = ['train', 'test', 'benchmark', 'demo', 'predict']
 
 #: ``-c`` code that runs the script ``argv[1]`` as ``__main__`` with the
@@ -46,10 +38,6 @@ SCRIPTS = {
     (['tools/make_demo_data.py', '--out-dir', 'missing_dir'],
      '--out-dir missing_dir: no such folder'),
 }
-
-
-def _run_without_stack(command, *args):
-    return run_repo_tool([command, *args], launcher=['-c', WITHOUT_STACK])
 
 
 @pytest.mark.parametrize('command', COMMANDS)

@@ -5,14 +5,14 @@ import torch
 from mmengine.dist import all_gather
 from torch import Tensor
 
-#: Label of an image whose dominant class is unknown.
-UNKNOWN = -1
+from ...datasets.rs_pretrain import UNKNOWN_LABEL
 
 
 def image_labels(data_samples: List, device: torch.device) -> Tensor:
-    """The ``dominant_label`` of each sample (:data:`UNKNOWN` if absent)."""
+    """The ``dominant_label`` of each sample (:data:`UNKNOWN_LABEL` if
+    absent)."""
     return torch.tensor(
-        [int(s.get('dominant_label', UNKNOWN)) for s in data_samples],
+        [int(s.get('dominant_label', UNKNOWN_LABEL)) for s in data_samples],
         dtype=torch.long,
         device=device)
 
@@ -41,10 +41,11 @@ def fns_record(anchor_labels: Tensor, negative_labels: Tensor,
         between a random anchor and a random candidate (``nan`` when no
         labels are known).
     """
-    known = (anchor_labels != UNKNOWN) & (negative_labels != UNKNOWN)
+    known = ((anchor_labels != UNKNOWN_LABEL)
+             & (negative_labels != UNKNOWN_LABEL))
     num_same = int((anchor_labels[known] == negative_labels[known]).sum())
-    a = population_a[population_a != UNKNOWN]
-    b = population_b[population_b != UNKNOWN]
+    a = population_a[population_a != UNKNOWN_LABEL]
+    b = population_b[population_b != UNKNOWN_LABEL]
     size = int(max(a.max() if a.numel() else 0, b.max() if b.numel() else 0))
     count_a = torch.bincount(a, minlength=size + 1).double()
     count_b = torch.bincount(b, minlength=size + 1).double()

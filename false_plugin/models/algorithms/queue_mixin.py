@@ -6,7 +6,8 @@ from mmselfsup.structures import SelfSupDataSample
 from torch import Tensor
 
 from ..heads import LOG_PREFIX, log_entries
-from .fns_precision import UNKNOWN, fns_record, gather_labels, image_labels
+from ...datasets.rs_pretrain import UNKNOWN_LABEL
+from .fns_precision import fns_record, gather_labels, image_labels
 from .loss_config import fn_head_cfg
 
 
@@ -53,7 +54,7 @@ class FALSEQueueMixin:
             queue_len=queue_len,
             **kwargs)
         self.register_buffer('queue_labels',
-                             torch.full((queue_len, ), UNKNOWN,
+                             torch.full((queue_len, ), UNKNOWN_LABEL,
                                         dtype=torch.long))
         #: FNS precision counts of the last batch (see FNSPrecisionHook).
         self.fns_record: Dict[str, float] = {}
