@@ -28,7 +28,6 @@ FORMATS = ('mmselfsup', 'mmpretrain', 'mmcls', 'torchvision')
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
-    from mmengine.config import DictAction
     parser = argparse.ArgumentParser(
         prog='extract_backbone.py', description=__doc__.split('\n')[0])
     parser.add_argument(
@@ -47,8 +46,11 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
-        help='overrides of --seg-config, as key=value pairs')
+        action='extend',
+        default=[],
+        metavar='KEY=VALUE',
+        help='overrides of --seg-config, as key=value pairs (parsed as '
+        'mmengine\'s DictAction does)')
     parser.add_argument(
         '--depth', type=int, help='MMSeg ResNet depth (default: inferred)')
     parser.add_argument(
@@ -73,6 +75,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                      'directory')
     if args.seg_config is not None and not osp.isfile(args.seg_config):
         parser.error(f'--seg-config {args.seg_config}: no such file')
+    for item in args.cfg_options:
+        key, sep, _ = item.partition('=')
+        if not sep or not key:
+            parser.error(f'--cfg-options "{item}" is not KEY=VALUE')
     for name in ('depth', 'in_channels'):
         value = getattr(args, name)
         if value is not None and value < 1:
@@ -85,11 +91,13 @@ def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
     from false_plugin.apis.extract_backbone import (extract_backbone,
                                                     report_lines)
+    from false_plugin.apis.runner_config import parse_cfg_options
     from false_plugin.compat import NotACheckpointError
     try:
         report = extract_backbone(
             args.checkpoint, args.out, seg_config=args.seg_config,
-            cfg_options=args.cfg_options, depth=args.depth,
+            cfg_options=parse_cfg_options(args.cfg_options),
+            depth=args.depth,
             in_channels=args.in_channels, fmt=args.fmt, partial=args.partial)
     except (ValueError, FileNotFoundError, NotACheckpointError) as err:
         raise SystemExit(f'extract_backbone: {err}')

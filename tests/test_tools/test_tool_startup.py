@@ -5,6 +5,7 @@ made unimportable here, so a command line that imports one of them first
 fails)."""
 import pytest
 from _support import run_cli_without_stack as _run_without_stack
+from _support import run_repo_tool
 
 COMMANDS = ['train', 'test', 'benchmark', 'demo', 'predict']
 
