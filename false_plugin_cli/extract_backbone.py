@@ -22,6 +22,8 @@ import argparse
 import os.path as osp
 from typing import List, Optional
 
+from .runner_args import add_cfg_options, check_cfg_options
+
 #: The values of --format (false_plugin.models.backbone_formats.FORMATS and
 #: its aliases; repeated here so that parsing imports nothing heavy).
 FORMATS = ('mmselfsup', 'mmpretrain', 'mmcls', 'torchvision')
@@ -43,14 +45,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--seg-config',
         help='check the keys against the backbone of this MMSeg config')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action='extend',
-        default=[],
-        metavar='KEY=VALUE',
-        help='overrides of --seg-config, as key=value pairs (parsed as '
-        'mmengine\'s DictAction does)')
+    add_cfg_options(parser, '--seg-config')
     parser.add_argument(
         '--depth', type=int, help='MMSeg ResNet depth (default: inferred)')
     parser.add_argument(
@@ -75,10 +70,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                      'directory')
     if args.seg_config is not None and not osp.isfile(args.seg_config):
         parser.error(f'--seg-config {args.seg_config}: no such file')
-    for item in args.cfg_options:
-        key, sep, _ = item.partition('=')
-        if not sep or not key:
-            parser.error(f'--cfg-options "{item}" is not KEY=VALUE')
+    check_cfg_options(parser, args.cfg_options)
     for name in ('depth', 'in_channels'):
         value = getattr(args, name)
         if value is not None and value < 1:

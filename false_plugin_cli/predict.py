@@ -28,6 +28,8 @@ import os.path as osp
 import sys
 from typing import List, Optional, Sequence
 
+from .runner_args import add_cfg_options, check_cfg_options
+
 
 def probs_path(out: str) -> str:
     """The probabilities written beside the class map ``out``."""
@@ -58,8 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help='replace existing outputs (and remove an older '
                         '_probs file beside OUT)')
     parser.add_argument('--device', default='cpu')
-    parser.add_argument('--cfg-options', nargs='+', metavar='KEY=VALUE',
-                        help='override settings of the config')
+    add_cfg_options(parser)
     return parser
 
 
@@ -90,9 +91,7 @@ def check_args(parser: argparse.ArgumentParser,
     for name in ('config', 'checkpoint', 'image'):
         if not osp.isfile(getattr(args, name)):
             parser.error(f'{name} {getattr(args, name)}: no such file')
-    for option in args.cfg_options or []:
-        if '=' not in option:
-            parser.error(f'--cfg-options {option}: not KEY=VALUE')
+    check_cfg_options(parser, args.cfg_options)
     probs = probs_path(args.out)
     if osp.abspath(args.image) in (osp.abspath(args.out),
                                    osp.abspath(probs)):
@@ -125,29 +124,20 @@ def parse_args(argv: Optional[Sequence[str]] = None
     return args
 
 
-def _cfg_options(options: Optional[Sequence[str]]) -> Optional[dict]:
-    """``KEY=VALUE`` strings as mmengine's ``DictAction`` parses them."""
-    if not options:
-        return None
-    from mmengine.config import DictAction
-    namespace = argparse.Namespace()
-    DictAction(option_strings=['--cfg-options'], dest='cfg_options')(
-        None, namespace, list(options))
-    return namespace.cfg_options
-
-
 def main(argv: Optional[Sequence[str]] = None) -> None:
     args = parse_args(argv)
     # The stack after the arguments: --help and usage errors come at once.
     from false_plugin.apis.errors import USER_ERRORS
     from false_plugin.apis.predict import predict
+    from false_plugin.apis.runner_config import parse_cfg_options
     probs = probs_path(args.out) if args.probs else None
+    cfg_options = parse_cfg_options(args.cfg_options) or None
     try:
         stats = predict(args.config, args.checkpoint, args.image, args.out,
                         probs_out=probs, window_size=args.window,
                         overlap=args.overlap, batch_size=args.batch_size,
                         bands=args.bands, device=args.device,
-                        cfg_options=_cfg_options(args.cfg_options),
+                        cfg_options=cfg_options,
                         overwrite=args.overwrite, replaces=args.replaces)
     except (OSError, *USER_ERRORS) as err:
         # Errors that name the file and what is wrong: one line, no trace.
