@@ -438,13 +438,19 @@ class _WholeRasters:
         self.nbytes = 0
         self._rasters: 'collections.OrderedDict[tuple, tuple]' = (
             collections.OrderedDict())
+        #: ``(path, bands)`` -> file key of rasters over the budget.
+        self._too_large: dict = {}
 
     def get(self, path: str, bands: Optional[Sequence[int]]
             ) -> Optional[Tuple[np.ndarray, Optional[np.ndarray]]]:
         """``(img, mask)`` of the whole raster (read now if needed), or None
-        where it alone exceeds the budget (the caller reads by windows)."""
+        where it alone exceeds the budget (the caller reads by windows;
+        that answer is remembered until the file changes, so such a raster
+        is not opened again for every window)."""
         name = (path, tuple(bands) if bands is not None else None)
         key = _file_key(path)
+        if key is not None and self._too_large.get(name) == key:
+            return None
         entry = self._rasters.get(name)
         if entry is not None:
             if entry[0] == key and key is not None:
@@ -461,6 +467,7 @@ class _WholeRasters:
                 f'{path}: cannot be read by GDAL: {gdal_reason(err)}'
             ) from err
         if nbytes > self.max_bytes:
+            self._too_large[name] = key
             return None
         img, mask = read_raster(path, bands, dtype=None)
         while self._rasters and self.nbytes + nbytes > self.max_bytes:
@@ -475,6 +482,7 @@ class _WholeRasters:
     def clear(self) -> None:
         """Forget every raster."""
         self._rasters.clear()
+        self._too_large.clear()
         self.nbytes = 0
 
 

@@ -161,6 +161,15 @@ def test_whole_raster_cache_is_bounded_in_bytes(rasters, monkeypatch):
     np.testing.assert_array_equal(
         img, _expected(rasters['uint16'], (2, 3, 10, 10))[0])
     assert small.nbytes == 0
+    # The answer is remembered: the next windows of that raster do not open
+    # it to weigh it again.
+    opened = []
+    real_open = raster_io.rasterio.open
+    monkeypatch.setattr(raster_io.rasterio, 'open',
+                        lambda *a, **k: opened.append(a[0]) or real_open(
+                            *a, **k))
+    assert small.get(rasters['uint16'], None) is None
+    assert opened == []
 
 
 def test_errors_name_the_file(rasters, tmp_path):
