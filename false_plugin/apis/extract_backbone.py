@@ -33,13 +33,11 @@ from torch import Tensor
 
 from ..compat import safe_torch_load
 from ..fileio import atomic_path
-from ..models.backbone_formats import (PREFIX, adapt_input_bands,
-                                       backbone_weights, canonical_format,
-                                       describe_band_rule)
+from ..models.backbone_formats import (PREFIX, backbone_weights,
+                                       canonical_format)
 from ..models.checkpoints import (CheckpointMismatchError,
-                                  compare_state_dicts, resolve_checkpoint,
-                                  state_dict_of)
-from ..models.utils import first_conv
+                                  compare_state_dicts, fitting_weights,
+                                  resolve_checkpoint, state_dict_of)
 
 __all__ = ['extract', 'extract_backbone', 'resnet_layout', 'report_lines']
 
@@ -150,14 +148,7 @@ def extract(checkpoint_path: str,
     out_weights = {k: weights[k] for k in keys.matched}
     left = keys.mismatched
     if partial:
-        conv = first_conv(backbone)
-        conv_key = f'{conv[0]}.weight' if conv else None
-        for key, have, want in keys.mismatched:
-            if key == conv_key and len(have) == 4 and (
-                    have[:1] + have[2:] == want[:1] + want[2:]):
-                out_weights[key] = adapt_input_bands(weights[key], want[1])
-                keys.adapted.append(describe_band_rule(key, have[1], want[1]))
-        left = [m for m in keys.mismatched if m[0] not in out_weights]
+        out_weights, left = fitting_weights(backbone, weights, keys)
         if not out_weights:
             raise CheckpointMismatchError(
                 f'{checkpoint_path}: {name} would load none of the '

@@ -141,15 +141,47 @@ def _hints(module: nn.Module, state: Dict[str, Tensor],
                      'not a segmentation model: extract its backbone '
                      '(tools/model_converters/extract_backbone.py) and give '
                      'it as model.backbone.init_cfg.checkpoint')
-    conv = first_conv(module)
-    if conv is not None:
-        key = f'{conv[0]}.weight'
-        for k, have, want in report.mismatched:
-            if k == key and len(have) == 4 and have[:1] + have[2:] == (
-                    want[:1] + want[2:]):
-                hints.append(f'the checkpoint\'s first convolution takes '
-                             f'{have[1]} bands, the model {want[1]}')
+    key = _first_conv_key(module)
+    for k, have, want in report.mismatched:
+        if k == key and _only_bands_differ(have, want):
+            hints.append(f'the checkpoint\'s first convolution takes '
+                         f'{have[1]} bands, the model {want[1]}')
     return hints
+
+
+def _first_conv_key(module: nn.Module) -> Optional[str]:
+    """The weight key of the module's first convolution, if it has one."""
+    conv = first_conv(module)
+    return f'{conv[0]}.weight' if conv else None
+
+
+def _only_bands_differ(have: tuple, want: tuple) -> bool:
+    """Whether two conv weight shapes differ in the input channels alone."""
+    return len(have) == 4 and have[:1] + have[2:] == want[:1] + want[2:]
+
+
+def fitting_weights(module: nn.Module, state: Dict[str, Tensor],
+                    report: KeyReport
+                    ) -> Tuple[Dict[str, Tensor], List[tuple]]:
+    """What of ``state`` a partial load puts into ``module``.
+
+    The matched keys as they are, and the first convolution adapted by the
+    band rule where only its band count differs (said in
+    ``report.adapted``).
+
+    Returns:
+        tuple: The weights to load, and the mismatches left out.
+    """
+    to_load = {k: state[k] for k in report.matched}
+    conv_key = _first_conv_key(module)
+    left = []
+    for key, have, want in report.mismatched:
+        if key == conv_key and _only_bands_differ(have, want):
+            to_load[key] = adapt_input_bands(state[key], want[1])
+            report.adapted.append(describe_band_rule(key, have[1], want[1]))
+        else:
+            left.append((key, have, want))
+    return to_load, left
 
 
 def load_state_dict(module: nn.Module,
@@ -177,18 +209,7 @@ def load_state_dict(module: nn.Module,
     """
     report = compare_state_dicts(state, module.state_dict())
     if partial:
-        to_load = {k: state[k] for k in report.matched}
-        conv = first_conv(module)
-        conv_key = f'{conv[0]}.weight' if conv else None
-        kept = []
-        for key, have, want in report.mismatched:
-            if key == conv_key and len(have) == 4 and (
-                    have[:1] + have[2:] == want[:1] + want[2:]):
-                to_load[key] = adapt_input_bands(state[key], want[1])
-                report.adapted.append(
-                    describe_band_rule(key, have[1], want[1]))
-            else:
-                kept.append((key, have, want))
+        to_load, kept = fitting_weights(module, state, report)
         if to_load:
             module.load_state_dict(to_load, strict=False)
             left = KeyReport(missing=report.missing,
