@@ -84,14 +84,14 @@ def main(argv: Optional[List[str]] = None) -> None:
     from false_plugin.apis.extract_backbone import (extract_backbone,
                                                     report_lines)
     from false_plugin.apis.runner_config import parse_cfg_options
-    from false_plugin.compat import NotACheckpointError
+    from false_plugin.apis.errors import USER_ERRORS
     try:
         report = extract_backbone(
             args.checkpoint, args.out, seg_config=args.seg_config,
             cfg_options=parse_cfg_options(args.cfg_options),
             depth=args.depth,
             in_channels=args.in_channels, fmt=args.fmt, partial=args.partial)
-    except (ValueError, FileNotFoundError, NotACheckpointError) as err:
+    except (ValueError, FileNotFoundError, *USER_ERRORS) as err:
         raise SystemExit(f'extract_backbone: {err}')
     for line in report_lines(report):
         print(line)

@@ -26,7 +26,6 @@ import re
 from typing import Dict, List, Optional, Tuple
 
 import torch
-from mmengine.config import Config
 from mmengine.registry import DefaultScope
 from mmseg.registry import MODELS
 from torch import Tensor
@@ -38,6 +37,7 @@ from ..models.backbone_formats import (PREFIX, backbone_weights,
 from ..models.checkpoints import (CheckpointMismatchError,
                                   compare_state_dicts, fitting_weights,
                                   resolve_checkpoint, state_dict_of)
+from .runner_config import load_config
 
 __all__ = ['extract', 'extract_backbone', 'resnet_layout', 'report_lines']
 
@@ -81,9 +81,9 @@ def target_backbone(weights: Dict[str, Tensor],
                     in_channels: Optional[int] = None) -> dict:
     """The config of the MMSeg backbone the weights are checked against."""
     if seg_config is not None:
-        cfg = Config.fromfile(seg_config)
-        if cfg_options:
-            cfg.merge_from_dict(cfg_options)
+        # As the fine-tuning run loads it (band statistics set the
+        # backbone's input channels...).
+        cfg = load_config(seg_config, cfg_options, 'extract_backbone.py')
         backbone = cfg.model.backbone.to_dict()
     else:
         if depth is None or in_channels is None:

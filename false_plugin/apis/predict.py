@@ -6,8 +6,6 @@ import os.path as osp
 import signal
 from typing import Callable, Iterator, Optional, Sequence
 
-from .config_check import prepare_config
-
 
 @contextlib.contextmanager
 def sigterm_exits() -> Iterator[None]:
@@ -102,14 +100,10 @@ def predict(config: str,
                                   'replace it)')
     if osp.abspath(image) in map(osp.abspath, outputs):
         raise ValueError(f'{image}: is both the input and an output')
-    from mmengine.config import Config
-
     import false_plugin  # noqa: F401  (upstream fixes, registers parts)
+    from false_plugin.apis.runner_config import load_config
     from false_plugin.inference import ScenePredictor, predict_scene
-    cfg = Config.fromfile(config)
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
-    prepare_config(cfg, config, 'predict.py', cfg_options)
+    cfg = load_config(config, cfg_options, 'predict.py')
     with sigterm_exits():
         model = load_segmentor(cfg, checkpoint, device)
         predictor = ScenePredictor.from_config(

@@ -50,17 +50,35 @@ def load_run_config(config: str,
             top-level key, band statistics that disagree, a pretraining
             config given to a test).
     """
-    cfg = Config.fromfile(config)
+    cfg = load_config(config, parse_cfg_options(cfg_options), tool)
     cfg.launcher = launcher
-    options = parse_cfg_options(cfg_options) if cfg_options else {}
-    if options:
-        cfg.merge_from_dict(options)
     if work_dir is not None:
         cfg.work_dir = work_dir
     elif cfg.get('work_dir', None) is None:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(config))[0])
-    prepare_config(cfg, config, tool, options)
+    return cfg
+
+
+def load_config(config: str, cfg_options: Optional[dict] = None,
+                tool: str = 'train.py') -> Config:
+    """A config file with its overrides merged, checked and completed by
+    :func:`.config_check.prepare_config` (unknown top-level keys, the band
+    statistics, the schedule's length; ``test.py`` and ``predict.py``
+    refuse a pretraining config).
+
+    Args:
+        config (str): The config file.
+        cfg_options (dict, optional): Overrides (parsed ``--cfg-options``).
+        tool (str): The command it is for, for the checks and messages.
+
+    Raises:
+        ConfigError: Naming the config and what is wrong.
+    """
+    cfg = Config.fromfile(config)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    prepare_config(cfg, config, tool, cfg_options or {})
     return cfg
 
 

@@ -34,7 +34,8 @@ def is_checkpoint_method(method: dict) -> bool:
 
 def check_checkpoint_method(method: dict, where: str,
                             find: Callable[[str], Optional[str]]) -> None:
-    """Check a spec entry's ``checkpoint``, ``format`` and ``partial``.
+    """Check a spec entry's ``checkpoint``, ``format`` and ``partial``, and
+    make its ``checkpoint`` the absolute path ``find`` gives.
 
     Args:
         method (dict): The entry.
@@ -56,9 +57,11 @@ def check_checkpoint_method(method: dict, where: str,
     if method.get('config'):
         raise ValueError(f'{where}: method "{name}" has both a config (a '
                          'pretraining) and a checkpoint; give one')
-    if find(method['checkpoint']) is None:
+    found = find(method['checkpoint'])
+    if found is None:
         raise ValueError(f'{where}: method "{name}": checkpoint '
                          f'{method["checkpoint"]} does not exist')
+    method['checkpoint'] = found
     try:
         canonical_format(method.get('format', 'mmselfsup'))
     except ValueError as err:
@@ -68,13 +71,17 @@ def check_checkpoint_method(method: dict, where: str,
                          f'or False, got {method["partial"]!r}')
 
 
-def extract_command(method: dict, checkpoint: str, backbone: str,
+def extract_command(method: dict, source: str, backbone: str,
                     seg_config: str, cfg_options: List[str],
                     extract_module: str) -> List[str]:
-    """The extract stage's command for a checkpoint entry."""
+    """The extract stage's command: the backbone of ``source`` (a
+    pretraining work dir, or the checkpoint of a checkpoint entry, in its
+    ``format``) checked against ``seg_config`` and written to
+    ``backbone``."""
     return [
-        extract_module, checkpoint, backbone, '--format',
-        method.get('format', 'mmselfsup'), '--seg-config', seg_config,
+        extract_module, source, backbone,
+        *(['--format', method['format']] if 'format' in method else []),
+        '--seg-config', seg_config,
         *(['--partial'] if method.get('partial') else []),
         *(['--cfg-options', *cfg_options] if cfg_options else [])
     ]

@@ -53,6 +53,7 @@ from mmengine.config import Config
 from .checkpoint_methods import check_checkpoint_method
 from .paths import BenchmarkPaths, slug
 
+
 def parse_fractions(items: Sequence[str]) -> Dict[str, str]:
     """``['1pct=splits/train_1pct.txt']`` -> ``{'1pct': 'splits/...'}``.
 
@@ -82,7 +83,7 @@ def find_file(path: str, spec_dir: Optional[str] = None) -> Optional[str]:
 
 
 def resolve_config(path: str, spec_dir: Optional[str] = None) -> str:
-    """A config (or checkpoint) path of a spec, made absolute by
+    """A config path of a spec, made absolute by
     :func:`find_file`.
 
     Args:
@@ -269,9 +270,8 @@ def load_spec(spec: Optional[str] = None,
         for method in cfg.pretrain:
             check_checkpoint_method(method, where,
                                     lambda p: find_file(p, spec_dir))
-            for key in ('config', 'checkpoint'):
-                if method.get(key):
-                    method[key] = resolve_config(method[key], spec_dir)
+            if method.get('config'):
+                method['config'] = resolve_config(method['config'], spec_dir)
         finetune['config'] = resolve_config(finetune['config'], spec_dir)
     except ValueError as err:
         raise ValueError(f'{where}: {err}') from None

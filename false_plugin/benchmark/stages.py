@@ -120,13 +120,26 @@ def backbone_stages(spec: Config, method: dict,
     ft_config = spec.finetune['config']
     ft_options = list(spec.finetune.get('cfg_options', []))
     if is_checkpoint_method(method):  # an encoder users already have
-        return [
-            Stage(
-                f'extract {name} seed {seed}', 'extract',
-                extract_command(method, method['checkpoint'], backbone,
-                                ft_config, ft_options, EXTRACT),
-                paths.extract_log(name, seed), lambda: osp.exists(backbone))
-        ], backbone
+        source, stages = method['checkpoint'], []
+    elif method.get('config'):
+        source = paths.pretrain_dir(name, seed)
+        stages = [
+            training_stage(
+                f'pretrain {name} seed {seed}', 'pretrain', method['config'],
+                source, [
+                    f'randomness.seed={seed}',
+                    *spec.get('pretrain_cfg_options', []),
+                    *method.get('cfg_options', [])
+                ])
+        ]
+    else:
+        return [], None
+    stages.append(
+        Stage(f'extract {name} seed {seed}', 'extract',
+              extract_command(method, source, backbone, ft_config,
+                              ft_options, EXTRACT),
+              paths.extract_log(name, seed), lambda: osp.exists(backbone)))
+    return stages, backbone
     if not method.get('config'):
         return [], None
     pre_dir = paths.pretrain_dir(name, seed)

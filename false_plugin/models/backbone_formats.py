@@ -27,24 +27,19 @@ on ``c`` bands (3: R, G, B) into one for ``C`` bands:
 It is applied only on request (``partial=True`` / ``--partial``) and logged.
 """
 import re
-from typing import Dict, List, Tuple
+from typing import Dict, Tuple
 
 import torch
 from torch import Tensor
 
 __all__ = [
-    'FORMATS', 'BackboneFormatError', 'backbone_weights', 'adapt_input_bands',
-    'BAND_RULE'
+    'FORMATS', 'BackboneFormatError', 'backbone_weights', 'adapt_input_bands'
 ]
 
 #: The formats, and the other names they go by.
 FORMATS = ('mmselfsup', 'mmpretrain', 'torchvision')
 FORMAT_ALIASES = {'mmcls': 'mmpretrain', 'false': 'mmselfsup'}
 PREFIX = 'backbone.'
-#: What the band rule does, for logs and errors.
-BAND_RULE = ('bands beyond the checkpoint\'s take the mean of its filters '
-             '(fewer bands: every band the mean), all scaled by '
-             'checkpoint bands / model bands')
 
 _BN = r'(?:weight|bias|running_mean|running_var|num_batches_tracked)'
 #: Every key of a torchvision / MMSeg / MMPretrain ResNet (V1b or V1c stem,
@@ -176,7 +171,3 @@ def describe_band_rule(key: str, have: int, bands: int) -> str:
     return (f'{key}: {have}-band weights adapted to {bands} bands by the '
             f'band rule ({what}, all x {have}/{bands})')
 
-
-def first_conv_key(keys: List[str]) -> str:
-    """The first convolution's weight among ResNet keys."""
-    return 'stem.0.weight' if 'stem.0.weight' in keys else 'conv1.weight'

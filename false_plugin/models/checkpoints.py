@@ -405,10 +405,9 @@ class StrictPretrainedInit:
             (' (partial=True: what does not fit is logged and left)'
              if self.partial else ' (strict)'),
             logger='current')
-        checkpoint = CheckpointLoader.load_checkpoint(
-            self.checkpoint, map_location=self.map_location)
-        load_checkpoint_dict(
-            module, checkpoint, self.checkpoint, self.prefix, self.partial,
+        load_checkpoint(
+            module, self.checkpoint, self.prefix, self.partial,
+            self.map_location,
             remedy=('If only part of it is meant to load, say so with '
                     'partial=True in the init_cfg (' + PARTIAL_DOC + ').'))
         if hasattr(module, '_params_init_info'):

@@ -182,3 +182,15 @@ def test_refuses_pickled_code(tmp_path):
                tmp_path / 'evil.pth')
     with pytest.raises(UnsafeCheckpointError, match='evil.pth'):
         extract_backbone.extract(str(tmp_path / 'evil.pth'))
+
+
+def test_target_follows_the_band_statistics_of_the_fine_tuning():
+    """The backbone checked against is the one the fine-tuning builds: band
+    statistics given as options set its input channels there, so here."""
+    config = osp.join(REPO_ROOT, 'configs', 'seg',
+                      'deeplabv3plus_r50-d8_frozen-1xb16-1.3k_rs-1pct.py')
+    four = dict(band_mean=[1.0, 2.0, 3.0, 4.0], band_std=[1.0, 1.0, 1.0, 1.0])
+    assert extract_backbone.target_backbone({}, config)['in_channels'] == 3
+    target = extract_backbone.target_backbone({}, config, four)
+    assert (target['type'], target['depth'], target['in_channels']) == (
+        'ResNet', 50, 4)
