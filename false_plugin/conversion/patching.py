@@ -21,6 +21,24 @@ from ..datasets.raster_io import RasterReadError, gdal_reason
 from ..fileio import PART, atomic_path, is_temporary, write_text_atomically
 
 
+def check_region(width: int, height: int, patch: int,
+                 region: Optional[Sequence[int]] = None
+                 ) -> Tuple[int, int, int, int]:
+    """``region`` (the whole raster if None) as ``(col, row, width,
+    height)``, checked to lie inside the raster and to hold a patch.
+
+    Raises:
+        ValueError: If it does not.
+    """
+    col0, row0, w, h = region or (0, 0, width, height)
+    if col0 < 0 or row0 < 0 or col0 + w > width or row0 + h > height:
+        raise ValueError(f'region {tuple(region)} is outside the '
+                         f'{width}x{height} raster')
+    if w < patch or h < patch:
+        raise ValueError(f'a {patch}px patch does not fit in {w}x{h}px')
+    return col0, row0, w, h
+
+
 def windows(width: int,
             height: int,
             patch: int,
@@ -37,12 +55,7 @@ def windows(width: int,
         region (Sequence[int], optional): ``(col, row, width, height)``:
             only patches inside this box.
     """
-    col0, row0, w, h = region or (0, 0, width, height)
-    if col0 < 0 or row0 < 0 or col0 + w > width or row0 + h > height:
-        raise ValueError(f'region {tuple(region)} is outside the '
-                         f'{width}x{height} raster')
-    if w < patch or h < patch:
-        raise ValueError(f'a {patch}px patch does not fit in {w}x{h}px')
+    col0, row0, w, h = check_region(width, height, patch, region)
     for row in range(row0, row0 + h - patch + 1, stride):
         for col in range(col0, col0 + w - patch + 1, stride):
             yield col, row
@@ -457,9 +470,7 @@ class TileConverter:
     def _windows(self, width: int, height: int,
                  region: Optional[Sequence[int]]) -> Iterator[tuple]:
         if self.patch is None:  # the whole tile (or region), uncut
-            if region is not None:
-                windows(width, height, 1, 1, region)  # checks the region
-            yield tuple(region or (0, 0, width, height))
+            yield check_region(width, height, 1, region)
             return
         for col, row in windows(width, height, self.patch, self.stride,
                                 region):

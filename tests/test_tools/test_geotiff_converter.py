@@ -335,3 +335,13 @@ def test_grid_comparison_tolerance_and_notes(tmp_path):
         'compared by size only (the image has no georeference)')
     assert check_same_grid(plain, plain) == (
         'compared by size only (no georeference)')
+
+
+def test_whole_region_outside_the_raster_is_refused(tmp_path, road_mask):
+    out = tmp_path / 'out'
+    with pytest.raises(SystemExit, match=r'\(40, 4, 40, 28\) is outside '
+                       'the 48x32 raster'):
+        geotiff.main([*road_mask, str(out), '--split', 'test_tiles',
+                      '--whole', '--region', '40', '4', '40', '28',
+                      '--label-map', '0=0', '255=1'])
+    assert not (out / 'img_dir' / 'test_tiles' / 'img.tif').exists()
