@@ -6,22 +6,12 @@ import os.path as osp
 import random
 from typing import Callable, Optional
 
-import cv2
-import numpy as np
-
 from ..datasets.color_labels import rgb_to_index
 from ..datasets.raster_io import read_raster
 from ..datasets.rs_seg import DeepGlobeLandCoverDataset
-from ..fileio import atomic_path
-from .patching import TileConverter, TileJob, ignore_causes, in_memory_tile
-
-
-def write_jpeg_atomically(path: str, image: np.ndarray, window=None) -> None:
-    """A patch writer: JPEG (quality 95) under a temporary name, renamed."""
-    with atomic_path(path) as tmp:
-        if not cv2.imwrite(tmp, image[..., ::-1],
-                           [cv2.IMWRITE_JPEG_QUALITY, 95]):
-            raise IOError(f'{path}: could not be written')
+from ..fileio import write_text_atomically
+from .patching import (TileConverter, TileJob, ignore_causes,
+                       in_memory_tile, jpeg_writer)
 
 
 def convert_deepglobe(train_dir: str,
@@ -57,18 +47,18 @@ def convert_deepglobe(train_dir: str,
     palette = [tuple(c) for c in DeepGlobeLandCoverDataset.METAINFO['palette']]
     classes = DeepGlobeLandCoverDataset.METAINFO['classes']
     converter = TileConverter(out_dir, patch_size, stride, '.jpg',
-                              write_jpeg_atomically, overwrite=overwrite)
+                              jpeg_writer, overwrite=overwrite)
     jobs = [(converter, split, image_ids)
             for split, image_ids in splits.items()]
     if whole_test_tiles:
         jobs.append((TileConverter(out_dir, None, None, '.jpg',
-                                   write_jpeg_atomically,
+                                   jpeg_writer,
                                    overwrite=overwrite), 'test_tiles',
                      splits['test']))
     for split, image_ids in splits.items():
-        with open(osp.join(out_dir, 'splits', f'{split}_images.txt'),
-                  'w') as f:
-            f.write('\n'.join(image_ids) + '\n')
+        write_text_atomically(
+            osp.join(out_dir, 'splits', f'{split}_images.txt'),
+            '\n'.join(image_ids) + '\n')
 
     def open_tile(sat, mask):
         image, _ = read_raster(sat, dtype='uint8')
@@ -86,5 +76,5 @@ def convert_deepglobe(train_dir: str,
                 label=mask))
         summary = conv.convert_tiles(split, tiles, log)
         if log is not None:
-            log(f'{split}: {conv.write_manifest(split)} patches')
+            log(f'{split}: {conv.manifest_size(split)} patches')
             log(summary.format(split, classes))

@@ -198,18 +198,26 @@ def geotiff_writer(transform: Optional[rasterio.Affine] = None,
 
 def png_writer(path: str, array: np.ndarray, window: Sequence[int]) -> None:
     """A patch writer for :class:`TileConverter`: PNG (RGB or index)."""
-    write_png_atomically(path, array[..., 0] if array.shape[2] == 1 else array)
+    write_image_atomically(path,
+                           array[..., 0] if array.shape[2] == 1 else array)
 
 
-def write_png_atomically(path: str, image: np.ndarray) -> None:
-    """Write with cv2 to a temporary name, then rename (never half-written).
+def jpeg_writer(path: str, array: np.ndarray, window: Sequence[int]) -> None:
+    """A patch writer for :class:`TileConverter`: RGB JPEG, quality 95."""
+    write_image_atomically(path, array, [cv2.IMWRITE_JPEG_QUALITY, 95])
+
+
+def write_image_atomically(path: str, image: np.ndarray,
+                           params: Sequence[int] = ()) -> None:
+    """Write with cv2 (the format from the suffix, ``params`` as cv2 takes
+    them) to a temporary name, then rename (never half-written).
 
     ``image`` is RGB (or single-channel); cv2 wants BGR.
     """
     if image.ndim == 3:
         image = image[..., ::-1]
     with atomic_path(path) as tmp:
-        if not cv2.imwrite(tmp, image):
+        if not cv2.imwrite(tmp, image, list(params)):
             raise IOError(f'{path}: could not be written')
 
 
@@ -662,6 +670,11 @@ class TileConverter:
                         rows[tile] = json.load(f)['rows']
             self._manifests[split] = rows
         return self._manifests[split]
+
+    def manifest_size(self, split: str) -> int:
+        """The rows of ``manifest_<split>.csv``: the patches of every done
+        tile of the split."""
+        return sum(len(rows) for rows in self._manifest(split).values())
 
     def write_manifest(self, split: str) -> int:
         """Write ``manifest_<split>.csv``: the rows of every done tile of

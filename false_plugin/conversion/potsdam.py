@@ -86,5 +86,5 @@ def convert_potsdam(isprs_root: str,
                     lambda tile=tile: open_tile(tile), label=labels[tile])
             for tile in tiles], log)
         if log is not None:
-            log(f'{split}: {conv.write_manifest(split)} patches')
+            log(f'{split}: {conv.manifest_size(split)} patches')
             log(summary.format(split, PotsdamRSDataset.METAINFO['classes']))
