@@ -456,10 +456,8 @@ class TileFolderConverter:
         mask_path = osp.join(self.root, tile.mask)
         image, image_nodata = read_raster(image_path, dtype=None)
         raw, mask_nodata = read_raster(mask_path, dtype=None)
-        if raw.shape[:2] != image.shape[:2]:
-            raise ValueError(
-                f'{mask_path}: mask is {raw.shape[1]}x{raw.shape[0]} px, its '
-                f'image {image_path} is {image.shape[1]}x{image.shape[0]}')
+        # Image and mask are on one grid: TileConverter.convert checked it
+        # (check_same_grid) before opening the tile.
         if patch is not None and min(image.shape[:2]) < patch:
             raise ValueError(f'{image_path}: {image.shape[1]}x'
                              f'{image.shape[0]} px, smaller than a {patch} '
