@@ -177,16 +177,18 @@ class ScenePredictor:
         jobs = sliding_windows(width, height, self.window_size, self.overlap)
         nodata_pixels = 0
         for start in range(0, len(jobs), self.batch_size):
-            batch = [(read, owned, self.read(image, read))
-                     for read, owned in jobs[start:start + self.batch_size]]
-            # Windows with a valid pixel go through the model.
-            valid = [r['img'] for _, _, r in batch
-                     if not r.get('nodata_mask', np.zeros(1, bool)).all()]
-            logits = iter(self.logits(valid) if valid else [])
-            for read, owned, results in batch:
-                cut = owned.within(read)
+            batch = []
+            for read, owned in jobs[start:start + self.batch_size]:
+                results = self.read(image, read)
                 mask = results.get('nodata_mask')
-                if mask is not None and mask.all():
+                empty = mask is not None and bool(mask.all())
+                batch.append((read, owned, results['img'], mask, empty))
+            # Windows with a valid pixel go through the model.
+            valid = [img for _, _, img, _, empty in batch if not empty]
+            logits = iter(self.logits(valid) if valid else [])
+            for read, owned, _, mask, empty in batch:
+                cut = owned.within(read)
+                if empty:
                     classes = np.full((owned.height, owned.width),
                                       IGNORE_INDEX, np.uint8)
                     probs = (np.zeros((self.num_classes, owned.height,
