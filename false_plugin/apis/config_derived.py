@@ -19,6 +19,9 @@ here fill these settings in from the merged config instead:
   a plain MMEngine runner, which does not derive them, stops on the string
   instead of running an endless schedule). A schedule that ends before the
   run is announced.
+- **Site rounds**: a pretraining dataset with ``windows_per_site > 1``
+  needs ``RSWindowSampler``, whose ``sites_per_round`` (left out) becomes
+  ``batch_size * max(1, num_workers)`` of its dataloader.
 """
 import ast
 import os.path as osp
@@ -170,11 +173,42 @@ def fit_schedule_to_run(cfg, path: str = 'the config',
                 'param_scheduler to follow the run length)')
 
 
+def interleave_site_windows(cfg, path: str = 'the config') -> None:
+    """``sites_per_round`` of the training sampler, where the dataset draws
+    several windows a site (``RSTileSamplingDataset(windows_per_site)``):
+    ``batch_size * max(1, num_workers)``, so that a batch holds windows of
+    distinct sites and each site is read by one worker.
+
+    Args:
+        cfg (Config): The merged config, changed in place.
+        path (str): Its file, for messages.
+
+    Raises:
+        ConfigError: If such a dataset is not sampled by ``RSWindowSampler``.
+    """
+    loader = cfg.get('train_dataloader') or {}
+    dataset = loader.get('dataset') or {}
+    if dataset.get('windows_per_site', 1) == 1:
+        return
+    sampler = loader.get('sampler') or {}
+    if sampler.get('type') != 'RSWindowSampler':
+        raise ConfigError(
+            f'{path}: train_dataloader.dataset has windows_per_site='
+            f'{dataset["windows_per_site"]}, which needs '
+            "sampler=dict(type='RSWindowSampler'), got "
+            f'{sampler.get("type")!r}')
+    if sampler.get('sites_per_round') is None:
+        sampler['sites_per_round'] = loader.get('batch_size', 1) * max(
+            1, loader.get('num_workers', 0))
+
+
 def apply_derived_settings(cfg, path: Optional[str] = None,
                            cfg_options: Optional[dict] = None,
                            log: Optional[Callable[[str], None]] = print
                            ) -> None:
-    """:func:`apply_band_statistics` and :func:`fit_schedule_to_run`."""
+    """:func:`apply_band_statistics`, :func:`fit_schedule_to_run` and
+    :func:`interleave_site_windows`."""
     path = path or getattr(cfg, 'filename', None)
     apply_band_statistics(cfg, path, cfg_options)
     fit_schedule_to_run(cfg, path or 'the config', log)
+    interleave_site_windows(cfg, path or 'the config')

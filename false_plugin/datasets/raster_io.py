@@ -18,7 +18,11 @@ Memory is bounded per process, whatever the number of files read:
   unless ``GDAL_CACHEMAX`` is set by the user;
 - ``cache=True`` keeps whole rasters in the file's own dtype within
   :data:`CACHE_BYTES` per process (a raster larger than that is read by
-  windows instead).
+  windows instead);
+- ``site=`` (the windows of one site of
+  :class:`~false_plugin.datasets.RSTileSamplingDataset`) keeps the site's
+  region, read once, in the file's own dtype within :data:`SITE_CACHE_BYTES`
+  per process.
 """
 import collections
 import os
@@ -46,6 +50,9 @@ GDAL_CACHE_MB = 128
 
 #: Bytes of whole rasters kept per process by ``read_raster(cache=True)``.
 CACHE_BYTES = 512 * 2**20
+
+#: Bytes of site regions kept per process by ``read_raster(site=...)``.
+SITE_CACHE_BYTES = 256 * 2**20
 
 #: An untiled raster of at least this many pixels gets a layout warning
 #: (:func:`striped_layout_warning`).
@@ -78,7 +85,8 @@ def read_raster(path: str,
                 bands: Optional[Sequence[int]] = None,
                 window: Optional[Sequence[int]] = None,
                 dtype: Optional[str] = 'float32',
-                cache: bool = False
+                cache: bool = False,
+                site: Optional[Sequence[int]] = None
                 ) -> Tuple[np.ndarray, Optional[np.ndarray]]:
     """Read a raster (any GDAL format) as ``(H, W, C)``.
 
@@ -96,6 +104,14 @@ def read_raster(path: str,
             sampled many times. Windowed reads of a tiled file are as fast
             and scale to any number of files (see ``docs/datasets.md``).
             Defaults to False.
+        site (Sequence[int], optional): ``(col_off, row_off, width,
+            height)`` of a region holding ``window``, read once and kept (in
+            the file's own dtype, within :data:`SITE_CACHE_BYTES` per
+            process, least recently used dropped first) for the other
+            windows cut from it: the windows of one site of
+            :class:`~false_plugin.datasets.RSTileSamplingDataset`, which
+            then decode the region's blocks once instead of once a window.
+            Ignored where ``cache`` holds the whole raster.
 
     Returns:
         tuple: The ``(H, W, C)`` array and an ``(H, W)`` bool mask, True
@@ -107,14 +123,20 @@ def read_raster(path: str,
         RasterReadError: If GDAL cannot open or read the file, if a band
             index is out of range, or if the window leaves the raster.
     """
+    cached, region = None, None
     if cache:
         cached = _WHOLE_RASTERS.get(path, bands)
-        if cached is not None:
-            img, mask = cached
-            cut = ((slice(None), slice(None)) if window is None else
-                   _window_cut(path, window, img.shape[1], img.shape[0]))
-            return (np.array(img[cut], dtype=dtype or img.dtype, order='C'),
-                    None if mask is None else mask[cut].copy())
+    if cached is None and site is not None:
+        region = tuple(site)
+        cached = _SITES.get(path, bands, region)
+    if cached is not None:
+        img, mask = cached
+        cut = (slice(None), slice(None))
+        if window is not None:
+            cut = _window_cut(path, window, region, img.shape[1],
+                              img.shape[0])
+        return (np.array(img[cut], dtype=dtype or img.dtype, order='C'),
+                None if mask is None else mask[cut].copy())
     plain = _read_plain_png(path)
     if plain is not None:
         return _select(path, plain, bands, window, dtype), None
@@ -190,6 +212,14 @@ def can_hold_nodata(src: rasterio.DatasetReader,
         np.dtype(src.dtypes[band - 1]).kind == 'f'
         or src.mask_flag_enums[band - 1] != [MaskFlags.all_valid]
         for band in bands)
+
+
+def pixel_nbytes(src: rasterio.DatasetReader,
+                 bands: Optional[Sequence[int]] = None) -> int:
+    """Bytes a pixel of ``bands`` (all if None) takes when kept in the
+    file's dtype, its nodata mask byte included."""
+    count = len(bands) if bands is not None else src.count
+    return count * max(np.dtype(d).itemsize for d in src.dtypes) + 1
 
 
 def read_valid_mask(path: str,
@@ -274,7 +304,8 @@ def _select(path: str, img: np.ndarray, bands: Optional[Sequence[int]],
     if bands != list(range(1, img.shape[2] + 1)):
         img = img[..., [b - 1 for b in bands]]
     if window is not None:
-        img = img[_window_cut(path, window, img.shape[1], img.shape[0])]
+        img = img[_window_cut(path, window, None, img.shape[1],
+                              img.shape[0])]
     if dtype is not None and img.dtype != dtype:
         return np.ascontiguousarray(img, dtype=dtype)
     return np.ascontiguousarray(img)
@@ -293,11 +324,23 @@ def _check_bands(path: str, count: int,
     return list(bands)
 
 
-def _window_cut(path: str, window: Sequence[int], width: int,
+def _window_cut(path: str, window: Sequence[int],
+                region: Optional[Sequence[int]], width: int,
                 height: int) -> Tuple[slice, slice]:
-    """Row and column slices of a checked ``(col, row, width, height)``."""
-    _check_window(path, window, width, height)
+    """Row and column slices of a checked ``(col, row, width, height)``
+    window in an array of ``width`` x ``height`` px read from ``region``
+    (``(col, row, width, height)``; the whole raster if None)."""
     col, row, win_width, win_height = window
+    if region is not None:
+        if not (region[0] <= col and col + win_width <= region[0] + width
+                and region[1] <= row
+                and row + win_height <= region[1] + height):
+            raise RasterReadError(
+                f'{path}: window {tuple(window)} is outside the site '
+                f'{tuple(region)} it was to be cut from')
+        col, row = col - region[0], row - region[1]
+    else:
+        _check_window(path, window, width, height)
     return slice(row, row + win_height), slice(col, col + win_width)
 
 
@@ -426,8 +469,9 @@ class _OpenFiles:
                 src.close()
 
 
-class _WholeRasters:
-    """Whole rasters in their own dtype, within ``max_bytes`` (LRU).
+class _RasterCache:
+    """Whole rasters, or regions of them, in their own dtype, within
+    ``max_bytes`` (least recently used dropped first).
 
     Args:
         max_bytes (int): Bytes of pixels and masks kept at most.
@@ -438,16 +482,17 @@ class _WholeRasters:
         self.nbytes = 0
         self._rasters: 'collections.OrderedDict[tuple, tuple]' = (
             collections.OrderedDict())
-        #: ``(path, bands)`` -> file key of rasters over the budget.
+        #: ``(path, bands, region)`` -> file key of reads over the budget.
         self._too_large: dict = {}
 
-    def get(self, path: str, bands: Optional[Sequence[int]]
+    def get(self, path: str, bands: Optional[Sequence[int]],
+            region: Optional[Tuple[int, int, int, int]] = None
             ) -> Optional[Tuple[np.ndarray, Optional[np.ndarray]]]:
-        """``(img, mask)`` of the whole raster (read now if needed), or None
-        where it alone exceeds the budget (the caller reads by windows;
-        that answer is remembered until the file changes, so such a raster
-        is not opened again for every window)."""
-        name = (path, tuple(bands) if bands is not None else None)
+        """``(img, mask)`` of the whole raster or of ``region`` (read now if
+        needed), or None where it alone exceeds the budget (the caller
+        reads by windows; that answer is remembered until the file
+        changes, so such a raster is not opened again for every window)."""
+        name = (path, tuple(bands) if bands is not None else None, region)
         key = _file_key(path)
         if key is not None and self._too_large.get(name) == key:
             return None
@@ -458,18 +503,18 @@ class _WholeRasters:
                 return entry[1]
             self._drop(name)
         try:
-            with rasterio.open(path) as src:
-                count = len(bands) if bands is not None else src.count
-                itemsize = max(np.dtype(d).itemsize for d in src.dtypes)
-                nbytes = src.width * src.height * (count * itemsize + 1)
+            src = _OPEN_FILES.get(path)
         except RasterioError as err:
             raise RasterReadError(
                 f'{path}: cannot be read by GDAL: {gdal_reason(err)}'
             ) from err
+        width, height = (src.width, src.height) if region is None else \
+            region[2:]
+        nbytes = width * height * pixel_nbytes(src, bands)
         if nbytes > self.max_bytes:
             self._too_large[name] = key
             return None
-        img, mask = read_raster(path, bands, dtype=None)
+        img, mask = read_raster(path, bands, region, dtype=None)
         while self._rasters and self.nbytes + nbytes > self.max_bytes:
             self._drop(next(iter(self._rasters)))
         self._rasters[name] = (key, (img, mask), nbytes)
@@ -487,4 +532,5 @@ class _WholeRasters:
 
 
 _OPEN_FILES = _OpenFiles(MAX_OPEN_FILES)
-_WHOLE_RASTERS = _WholeRasters(CACHE_BYTES)
+_WHOLE_RASTERS = _RasterCache(CACHE_BYTES)
+_SITES = _RasterCache(SITE_CACHE_BYTES)

@@ -5,12 +5,14 @@ import os.path as osp
 from typing import List, Optional, Sequence
 
 import numpy as np
+import rasterio
 from mmengine.dataset import BaseDataset
 from mmengine.logging import print_log
 from mmselfsup.registry import DATASETS
 
 from .label_values import IGNORE_INDEX
-from .raster_io import read_raster, read_valid_mask, striped_layout_warning
+from .raster_io import (pixel_nbytes, read_raster, read_valid_mask,
+                        striped_layout_warning)
 
 #: ``dominant_label`` of a sample without a label or without any labelled
 #: pixel (the FNS precision counts leave such samples out).
@@ -58,7 +60,7 @@ class _DominantLabelMixin:
         label = UNKNOWN_LABEL
         if info.get('seg_map_path'):
             seg, _ = read_raster(info['seg_map_path'], [1], info.get('window'),
-                                 dtype='int64')
+                                 dtype='int64', site=info.get('site'))
             label = dominant_label(seg[..., 0], self.ignore_index)
         info['dominant_label'] = label
         return info
@@ -150,6 +152,27 @@ class RSTileSamplingDataset(_DominantLabelMixin, BaseDataset):
     (slow windowed reads) is named in a warning, once, with the command that
     tiles it.
 
+    **Sites** (``windows_per_site > 1``): on an archive larger than GDAL's
+    block cache every window decodes the one to four compressed blocks it
+    crosses, though it uses a few percent of their pixels. Samples
+    ``s * k .. s * k + k - 1`` (``k = windows_per_site``) then form site
+    ``s`` of tile ``s % len(img_files)``: its first window (the anchor) is
+    drawn as sample ``s`` would be with ``k = 1``; each other window is the
+    anchor moved by an offset drawn uniformly within ``+-(site_size -
+    patch_size) // 2`` px on each axis (reflected at the region's edges, so
+    every window of a site is still uniform over the region, exactly; with
+    nodata, offsets are redrawn until the window is valid, up to
+    ``max_tries``, else the window is the anchor's). The loader reads the
+    site's ``site_size`` px box once (``info['site']``; kept in
+    ``raster_io.SITE_CACHE_BYTES`` per process) and cuts each window from
+    it. :class:`~false_plugin.datasets.samplers.RSWindowSampler` spreads a
+    site's windows over ``k`` consecutive batches of one dataloader worker,
+    one window a batch, so a batch still holds windows of distinct sites.
+    What it changes: consecutive batches hold windows of the same
+    neighbourhoods, so an epoch covers ``k`` times fewer places (see
+    ``docs/datasets.md``). ``windows_per_site=1`` (the default) draws every
+    window independently, as before.
+
     Args:
         img_files (Sequence[str]): The tiles, relative to ``data_root``.
         patch_size (int): Window size in pixels.
@@ -162,6 +185,11 @@ class RSTileSamplingDataset(_DominantLabelMixin, BaseDataset):
         seed (int): Seed of the window positions. Defaults to 0.
         min_valid_fraction (float): Defaults to 0.5.
         max_tries (int): Draws per sample before giving up. Defaults to 100.
+        windows_per_site (int): Consecutive samples drawn around one anchor
+            window, read from one box; must divide ``num_samples``.
+            Defaults to 1 (every window drawn independently).
+        site_size (int, optional): Side of a site's box in pixels, at least
+            ``patch_size``. Defaults to ``4 * patch_size``.
         data_root (str): The dataset root.
         ignore_index (int): Unlabelled value in labels. Defaults to 255.
         **kwargs: Other arguments of ``BaseDataset`` (``pipeline``...).
@@ -176,11 +204,21 @@ class RSTileSamplingDataset(_DominantLabelMixin, BaseDataset):
                  seed: int = 0,
                  min_valid_fraction: float = 0.5,
                  max_tries: int = 100,
+                 windows_per_site: int = 1,
+                 site_size: Optional[int] = None,
                  data_root: str = '',
                  ignore_index: int = IGNORE_INDEX,
                  **kwargs) -> None:
         if seg_map_files is not None and len(seg_map_files) != len(img_files):
             raise ValueError('seg_map_files must pair with img_files')
+        site_size = 4 * patch_size if site_size is None else site_size
+        if windows_per_site < 1 or num_samples % windows_per_site:
+            raise ValueError(
+                f'windows_per_site must be a divisor of num_samples '
+                f'({num_samples}), got {windows_per_site}')
+        if site_size < patch_size:
+            raise ValueError(f'site_size must be at least patch_size '
+                             f'({patch_size}), got {site_size}')
         join = lambda p: osp.join(data_root, p)  # noqa: E731
         self.img_files = [join(p) for p in img_files]
         self.seg_map_files = ([join(p) for p in seg_map_files]
@@ -191,6 +229,8 @@ class RSTileSamplingDataset(_DominantLabelMixin, BaseDataset):
         self.seed = seed
         self.min_valid_fraction = min_valid_fraction
         self.max_tries = max_tries
+        self.windows_per_site = windows_per_site
+        self.site_size = site_size
         self.ignore_index = ignore_index
         self._warned_fixed_windows = False
         super().__init__(data_root=data_root, **kwargs)
@@ -224,13 +264,28 @@ class RSTileSamplingDataset(_DominantLabelMixin, BaseDataset):
             _warn_layout(path)
         for i in range(min(len(self.img_files), self.num_samples)):
             self._draw(0, i)  # a tile without a valid window fails here
+        tiles = [self._tile(i // self.windows_per_site)
+                 for i in range(self.num_samples)]
         return [
-            dict(
-                img_path=self.img_files[i % len(self.img_files)],
-                seg_map_path=self.seg_map_files[i % len(self.img_files)]
-                if self.seg_map_files else None)
-            for i in range(self.num_samples)
+            dict(img_path=self.img_files[tile],
+                 seg_map_path=self.seg_map_files[tile]
+                 if self.seg_map_files else None) for tile in tiles
         ]
+
+    def site_nbytes(self) -> int:
+        """Bytes the largest site box takes in the loader's cache (the
+        tiles' bands and dtype, its nodata mask included)."""
+        bands = self._loader_bands()
+        per_pixel = 0
+        for path in self.img_files:
+            with rasterio.open(path) as src:
+                per_pixel = max(per_pixel, pixel_nbytes(src, bands))
+        return self.site_size**2 * per_pixel
+
+    def _tile(self, site: int) -> int:
+        """The tile of site ``site`` (of sample ``site`` when
+        ``windows_per_site`` is 1)."""
+        return site % len(self.img_files)
 
     def get_data_info(self, idx: int) -> dict:
         """Sample ``idx % num_samples`` of epoch ``idx // num_samples``."""
@@ -244,29 +299,83 @@ class RSTileSamplingDataset(_DominantLabelMixin, BaseDataset):
                 "sampler=dict(type='RSWindowSampler') in the dataloader.",
                 logger='current', level=logging.WARNING)
         info = BaseDataset.get_data_info(self, i)
-        info['window'] = self._draw(epoch, i)
+        site, member = divmod(i, self.windows_per_site)
+        anchor = self._draw(epoch, site)
+        info['window'] = anchor
+        if self.windows_per_site > 1:
+            info['site'] = self._site_box(site, anchor)
+            if member:
+                info['window'] = self._draw_near(epoch, site, member, anchor)
         info['epoch'] = epoch
         return self._add_dominant_label(info)
 
+    def _region_of(self, tile: int) -> tuple:
+        """``(col, row, width, height)`` where windows of ``tile`` lie."""
+        return self.region or (0, 0) + self._shapes[tile]
+
+    def _is_valid(self, tile: int, col: int, row: int) -> bool:
+        mask, size = self._masks[tile], self.patch_size
+        return mask is None or mask[row:row + size, col:col + size].mean(
+        ) >= self.min_valid_fraction
+
     def _draw(self, epoch: int, i: int) -> tuple:
-        tile = i % len(self.img_files)
-        mask = self._masks[tile]
-        col0, row0, width, height = (self.region
-                                     or (0, 0) + self._shapes[tile])
+        """The window of sample ``i`` (``windows_per_site`` 1), or the
+        anchor of site ``i``."""
+        tile = self._tile(i)
+        col0, row0, width, height = self._region_of(tile)
         size = self.patch_size
         rng = np.random.default_rng([self.seed, epoch, i])
         for _ in range(self.max_tries):
             col = int(rng.integers(col0, col0 + width - size + 1))
             row = int(rng.integers(row0, row0 + height - size + 1))
-            valid = 1.0 if mask is None else mask[row:row + size,
-                                                  col:col + size].mean()
-            if valid >= self.min_valid_fraction:
+            if self._is_valid(tile, col, row):
                 return col, row, size, size
         raise ValueError(
             f'{self.img_files[tile]}: no {size}px window with at least '
             f'{self.min_valid_fraction:.0%} valid pixels in '
             f'{self.max_tries} draws (region {self.region}); the region may '
             'be all nodata')
+
+    def _draw_near(self, epoch: int, site: int, member: int,
+                   anchor: tuple) -> tuple:
+        """Window ``member`` of ``site``: the anchor moved by a uniform
+        offset within ``site_size``, reflected into the region."""
+        tile = self._tile(site)
+        col0, row0, width, height = self._region_of(tile)
+        size, reach = self.patch_size, (self.site_size - self.patch_size) // 2
+        rng = np.random.default_rng([self.seed, epoch, site, member])
+        for _ in range(self.max_tries):
+            d_col, d_row = rng.integers(-reach, reach + 1, 2)
+            col = col0 + reflect(anchor[0] - col0 + int(d_col),
+                                 width - size + 1)
+            row = row0 + reflect(anchor[1] - row0 + int(d_row),
+                                 height - size + 1)
+            if self._is_valid(tile, col, row):
+                return col, row, size, size
+        return anchor
+
+    def _site_box(self, site: int, anchor: tuple) -> tuple:
+        """``(col, row, width, height)``: the box holding every window of
+        ``site`` (the anchor +- the reach, within the region)."""
+        col0, row0, width, height = self._region_of(self._tile(site))
+        reach = (self.site_size - self.patch_size) // 2
+        left = max(col0, anchor[0] - reach)
+        top = max(row0, anchor[1] - reach)
+        right = min(col0 + width, anchor[0] + reach + self.patch_size)
+        bottom = min(row0 + height, anchor[1] + reach + self.patch_size)
+        return left, top, right - left, bottom - top
+
+
+def reflect(position: int, count: int) -> int:
+    """``position`` mirrored into ``0 .. count - 1`` (-1 -> 0, count ->
+    count - 1, with period ``2 * count``).
+
+    A position uniform over ``0 .. count - 1`` moved by a symmetric random
+    offset and reflected stays uniform: the reflected walk's transition
+    matrix is symmetric, hence doubly stochastic.
+    """
+    position %= 2 * count
+    return position if position < count else 2 * count - 1 - position
 
 
 def _warn_layout(path: str) -> None:

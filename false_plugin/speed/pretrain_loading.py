@@ -11,6 +11,7 @@ peak resident memory (``VmHWM``) and that of its largest dataloader worker
 (from ``/proc``) are its own.
 """
 import json
+import math
 import os
 import os.path as osp
 import subprocess
@@ -19,8 +20,6 @@ import time
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
-
-from ..fileio import atomic_path
 
 #: Band count and dtype of each kind of tile.
 KINDS = {'rgb8': (3, 'uint8'), 'uint16x4': (4, 'uint16')}
@@ -60,6 +59,10 @@ def write_tiles(folder: str, count: int, size: int, kind: str,
         list: The paths, tile 0 first.
     """
     import rasterio
+
+    # Here, not at the top: measure() runs this file as a script, outside
+    # the package (so that a rasterio measurement imports no stack).
+    from ..fileio import atomic_path
     bands, dtype = KINDS[kind]
     os.makedirs(folder, exist_ok=True)
     paths = []
@@ -142,12 +145,15 @@ def run_task(task: dict) -> dict:
 
 def time_loader(paths: Sequence[str], patch_size: int = 48,
                 num_windows: int = 2048, workers: int = 0,
-                cache: bool = False, batch_size: int = 64,
+                cache: bool = False, windows_per_site: int = 1,
+                site_size: Optional[int] = None, batch_size: int = 64,
                 max_seconds: float = 30.0, seed: int = 0) -> dict:
     """Milliseconds per window of the pretraining loader over ``paths``.
 
     The first batch (workers starting, files opening) is timed apart; the
     others until ``num_windows`` windows or ``max_seconds`` have passed.
+    With ``windows_per_site > 1`` the sampler interleaves ``batch_size *
+    max(1, workers)`` sites a round, as ``tools/train.py`` sets it.
 
     Returns:
         dict: ``ms_per_window``, ``windows`` (timed), ``first_batch_s`` and
@@ -159,17 +165,24 @@ def time_loader(paths: Sequence[str], patch_size: int = 48,
     from torch.utils.data import DataLoader
 
     import false_plugin  # noqa: F401  (registers the parts)
+    sites_per_round = batch_size * max(1, workers)
+    per_round = sites_per_round * windows_per_site
+    num_samples = num_windows + batch_size
+    if windows_per_site > 1:  # whole rounds
+        num_samples = math.ceil(num_samples / per_round) * per_round
     start = time.perf_counter()
     with DefaultScope.overwrite_default_scope('mmselfsup'):
         dataset = DATASETS.build(dict(
             type='RSTileSamplingDataset', img_files=list(paths),
-            patch_size=patch_size, num_samples=num_windows + batch_size,
-            seed=seed, pipeline=[
+            patch_size=patch_size, num_samples=num_samples, seed=seed,
+            windows_per_site=windows_per_site, site_size=site_size,
+            pipeline=[
                 dict(type='LoadRSImageFromFile', cache=cache),
                 dict(type='PackSelfSupInputs', meta_keys=['img_path'])
             ]))
         sampler = DATA_SAMPLERS.build(
-            dict(type='RSWindowSampler', shuffle=True, seed=seed),
+            dict(type='RSWindowSampler', shuffle=True, seed=seed,
+                 sites_per_round=sites_per_round),
             default_args=dict(dataset=dataset))
     build_s = time.perf_counter() - start
     loader = DataLoader(dataset, batch_size=batch_size, sampler=sampler,
@@ -235,33 +248,38 @@ def time_rasterio(paths: Sequence[str], patch_size: int = 48,
 def measure_matrix(folder: str, size: int, tile_counts: Sequence[int],
                    kinds: Sequence[str], layouts: Sequence[str],
                    workers: Sequence[int], caches: Sequence[bool],
+                   sites: Sequence[int] = (1, ), site_size: Optional[int] = None,
                    **timing) -> List[dict]:
     """Every loader and rasterio measurement of the benchmark's table.
 
     For each kind and layout, the tiles are written (once) to ``folder``;
     then plain rasterio (files kept open, and opened for each read, in one
-    process) and the loader with each cache setting and worker count are
-    measured, each over every tile count in turn.
+    process) and the loader with each cache setting, windows a site and
+    worker count are measured, each over every tile count in turn.
 
     Args:
+        sites (Sequence[int]): ``windows_per_site`` values of the loader.
+        site_size (int, optional): Their ``site_size``.
         timing: ``patch_size``, ``num_windows``, ``max_seconds``.
 
     Returns:
         list: One dict per measurement: ``kind``, ``layout``, ``tiles``,
-        ``reader`` (``'loader'``, ``'loader, cache=True'``, ``'rasterio,
-        files kept open'``, ``'rasterio, open per read'``), ``workers`` and
-        the figures of :func:`measure`.
+        ``reader`` (``'loader'``, ``'loader, cache=True'``, ``'loader, 16
+        windows a site'``, ``'rasterio, files kept open'``, ``'rasterio,
+        open per read'``), ``workers`` and the figures of :func:`measure`.
     """
     readers = [('rasterio, files kept open', 0, dict(
         what='rasterio', keep_open=True)), ('rasterio, open per read', 0,
                                             dict(what='rasterio',
                                                  keep_open=False))]
     for cache in caches:
-        for num_workers in workers:
-            readers.append(('loader' + (', cache=True' if cache else ''),
-                            num_workers,
-                            dict(what='loader', workers=num_workers,
-                                 cache=cache)))
+        for per_site in sites:
+            for num_workers in workers:
+                name = 'loader' + (', cache=True' if cache else '') + (
+                    f', {per_site} windows a site' if per_site > 1 else '')
+                readers.append((name, num_workers, dict(
+                    what='loader', workers=num_workers, cache=cache,
+                    windows_per_site=per_site, site_size=site_size)))
     rows = []
     for kind in kinds:
         for layout in layouts:

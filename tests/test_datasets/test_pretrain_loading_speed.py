@@ -5,8 +5,8 @@ import os
 import numpy as np
 import rasterio
 
-from false_plugin.speed.pretrain_loading import (format_table, run_task,
-                                                 write_tiles)
+from false_plugin.speed.pretrain_loading import (format_table, measure,
+                                                 run_task, write_tiles)
 
 
 def test_tiles_written_once_with_their_layout(tmp_path):
@@ -31,3 +31,16 @@ def test_one_loader_measurement(tmp_path):
     table = format_table([dict(row, kind='rgb8', layout='tiled', tiles=2,
                                reader='loader', workers=0)])
     assert table.splitlines()[2].startswith('| 2 | rgb8 | tiled | loader |')
+
+
+def test_measurement_in_a_fresh_process(tmp_path):
+    """measure() runs this library as a script in a new process (it once
+    failed there on a package-relative import that run_task never met)."""
+    paths = write_tiles(str(tmp_path), 2, 128, 'rgb8', 'tiled')
+    row = measure(dict(what='loader', paths=paths, patch_size=16,
+                       num_windows=64, workers=0, batch_size=16,
+                       windows_per_site=4))
+    assert row['windows'] >= 64 and row['main_peak_mb'] > 0
+    row = measure(dict(what='rasterio', paths=paths, patch_size=16,
+                       num_windows=32))
+    assert row['windows'] == 32

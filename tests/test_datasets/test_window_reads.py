@@ -143,7 +143,7 @@ def test_gdal_block_cache_is_bounded(rasters, monkeypatch):
 def test_whole_raster_cache_is_bounded_in_bytes(rasters, monkeypatch):
     # uint16: 48 * 40 * (4 * 2 + 1) bytes; float_nodata: 48 * 40 * 21.
     budget = 48 * 40 * 22
-    cache = raster_io._WholeRasters(budget)
+    cache = raster_io._RasterCache(budget)
     monkeypatch.setattr(raster_io, '_WHOLE_RASTERS', cache)
     for name in ('uint16', 'float_nodata', 'uint16', 'rgb8'):
         img, _ = read_raster(rasters[name], window=(2, 3, 10, 10),
@@ -154,7 +154,7 @@ def test_whole_raster_cache_is_bounded_in_bytes(rasters, monkeypatch):
     # The last read (rgb8) pushed out the oldest raster, float_nodata.
     assert [name[0] for name in cache._rasters] == [rasters['uint16'],
                                                     rasters['rgb8']]
-    small = raster_io._WholeRasters(100)
+    small = raster_io._RasterCache(100)
     monkeypatch.setattr(raster_io, '_WHOLE_RASTERS', small)
     img, _ = read_raster(rasters['uint16'], window=(2, 3, 10, 10),
                          cache=True)  # larger than the budget: windowed

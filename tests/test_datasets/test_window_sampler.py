@@ -14,6 +14,7 @@ from mmengine.runner import Runner
 from mmselfsup.registry import DATA_SAMPLERS, DATASETS, HOOKS
 
 import false_plugin  # noqa: F401  (registers the parts in spawned workers)
+from false_plugin.datasets.rs_pretrain import EpochSampleIndex
 
 PIPELINE = [
     dict(type='LoadRSImageFromFile', nodata_value=0),
@@ -61,18 +62,21 @@ def test_fresh_windows_every_epoch(scene):
         assert 20 <= col and col + width <= 36
 
 
-def test_dataloader_workers_see_the_epoch(scene):
+@pytest.mark.parametrize('windows_per_site', [1, 2])
+def test_dataloader_workers_see_the_epoch(scene, windows_per_site):
     """Two workers, each with its own copy of the dataset and its own open
     files, read the windows and pixels that no worker reads, epoch by
-    epoch; the sampler writes nothing onto the dataset."""
+    epoch (also with sites, each read by one worker); the sampler writes
+    nothing onto the dataset."""
     from mmengine.dataset import pseudo_collate
     from torch.utils.data import DataLoader
 
     from false_plugin.datasets.raster_io import read_raster
     img, _ = scene
-    dataset = _dataset(img, pipeline=PIPELINE[:1] + PIPELINE[2:])
+    dataset = _dataset(img, pipeline=PIPELINE[:1] + PIPELINE[2:],
+                       windows_per_site=windows_per_site)
     read_raster(img, window=(8, 0, 4, 4))  # a file open before the fork
-    sampler = _sampler(dataset, shuffle=True)
+    sampler = _sampler(dataset, shuffle=True, sites_per_round=8)
     assert not hasattr(dataset, 'epoch_indices')
 
     def batches(workers):
@@ -159,11 +163,11 @@ def test_resume_sees_the_uninterrupted_windows(tmp_path, scene):
     assert resumed[1] == full[1] and resumed[2] == full[2]
 
 
-def _rank_worker(rank, port, img, queue):
+def _rank_worker(rank, port, img, queue, windows_per_site):
     os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
     dist.init_process_group('gloo', rank=rank, world_size=2)
-    dataset = _dataset(img, num_samples=16)
-    sampler = _sampler(dataset, shuffle=True, seed=0)
+    dataset = _dataset(img, num_samples=16, windows_per_site=windows_per_site)
+    sampler = _sampler(dataset, shuffle=True, seed=0, sites_per_round=2)
     sampler.set_epoch(1)
     indices = list(sampler)
     queue.put((rank, indices,
@@ -172,12 +176,14 @@ def _rank_worker(rank, port, img, queue):
     dist.destroy_process_group()
 
 
-def test_two_ranks_draw_distinct_windows(scene):
+@pytest.mark.parametrize('windows_per_site', [1, 4])
+def test_two_ranks_draw_distinct_windows(scene, windows_per_site):
     img, _ = scene
     ctx = mp.get_context('spawn')
     queue = ctx.Queue()
     port = free_port()
-    procs = [ctx.Process(target=_rank_worker, args=(r, port, img, queue))
+    procs = [ctx.Process(target=_rank_worker,
+                         args=(r, port, img, queue, windows_per_site))
              for r in range(2)]
     for proc in procs:
         proc.start()
@@ -191,6 +197,10 @@ def test_two_ranks_draw_distinct_windows(scene):
     # Epoch 1: indices 16..31, split between the ranks without overlap.
     assert sorted(idx0 + idx1) == list(range(16, 32))
     assert not set(win0) & set(win1)
-    single = _dataset(img, num_samples=16)
+    single = _dataset(img, num_samples=16, windows_per_site=windows_per_site)
     assert sorted(win0 + win1) == sorted(
-        single.get_data_info(16 + i)['window'] for i in range(16))
+        single.get_data_info(EpochSampleIndex(16 + i))['window']
+        for i in range(16))
+    # Whole sites on each rank.
+    assert not {i // windows_per_site for i in idx0} & {
+        i // windows_per_site for i in idx1}

@@ -15,7 +15,9 @@ class LoadRSImageFromFile(BaseTransform):
 
     Required keys: ``img_path``; optional ``window``
     (``(col_off, row_off, width, height)``, overrides the ``window``
-    argument). Added keys: ``img`` (float32 ``(H, W, C)``, the file's values
+    argument) and ``site`` (a box holding ``window``, read once for the
+    windows cut from it: see ``RSTileSamplingDataset(windows_per_site)``).
+    Added keys: ``img`` (float32 ``(H, W, C)``, the file's values
     unchanged: scaling is the data preprocessor's job), ``img_shape``,
     ``ori_shape`` and, where the file can hold nodata (a declared nodata
     value, a mask, or float values), ``nodata_mask`` (bool ``(H, W)``, True
@@ -52,7 +54,7 @@ class LoadRSImageFromFile(BaseTransform):
     def transform(self, results: dict) -> dict:
         img, mask = read_raster(results['img_path'], self.bands,
                                 results.get('window', self.window),
-                                cache=self.cache)
+                                cache=self.cache, site=results.get('site'))
         if mask is not None:
             if self.nodata_value is not None:
                 img[mask] = self.nodata_value
