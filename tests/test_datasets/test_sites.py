@@ -1,12 +1,14 @@
 """Sites (``RSTileSamplingDataset(windows_per_site)``): windows drawn around
 an anchor, read from one box, interleaved by ``RSWindowSampler``."""
 import collections
+import os
 
 import numpy as np
 import pytest
+from mmcv.transforms import BaseTransform
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
-from mmselfsup.registry import DATA_SAMPLERS, DATASETS
+from mmselfsup.registry import DATA_SAMPLERS, DATASETS, TRANSFORMS
 
 import false_plugin  # noqa: F401
 from false_plugin.apis.config_check import ConfigError
@@ -204,3 +206,44 @@ def test_sites_beyond_the_cache_are_announced(scene, monkeypatch):
     assert records[0].getMessage().startswith(
         'RSWindowSampler: 4 sites a round (site_size 24 px) take up to '
         '0.0461 MB, more than the 0.0346 MB per process')
+
+
+@TRANSFORMS.register_module(force=True)
+class _RecordProcess(BaseTransform):
+    """Adds the sample's index in the epoch and the id of the process that
+    loaded it (test only)."""
+
+    def transform(self, results: dict) -> dict:
+        results.update(index=results['sample_idx'], pid=os.getpid())
+        return results
+
+
+def test_each_site_is_read_by_one_worker(scene):
+    """Through a real DataLoader with 2 workers and sites_per_round =
+    batch_size * num_workers, every window of a site is loaded by the same
+    worker process (so the site's box is read once), and a batch holds
+    distinct sites."""
+    from mmengine.dataset import pseudo_collate
+    from torch.utils.data import DataLoader
+    img, _ = scene
+    pipeline = [dict(type='LoadRSImageFromFile', nodata_value=0),
+                dict(type='_RecordProcess'),
+                dict(type='PackSelfSupInputs',
+                     meta_keys=['index', 'pid'])]
+    dataset = _dataset(img, num_samples=48, windows_per_site=4,
+                       pipeline=pipeline)
+    sampler = _sampler(dataset, shuffle=True, sites_per_round=6)
+    loader = DataLoader(dataset, batch_size=3, sampler=sampler,
+                        num_workers=2, collate_fn=pseudo_collate)
+    pids_of_site = collections.defaultdict(set)
+    for epoch in (0, 1):
+        sampler.set_epoch(epoch)
+        pids_of_site.clear()
+        for batch in loader:
+            sites = [s.index // 4 for s in batch['data_samples']]
+            assert len(set(sites)) == len(sites)
+            for site, sample in zip(sites, batch['data_samples']):
+                pids_of_site[site].add(sample.pid)
+        assert len(pids_of_site) == 12
+        assert all(len(pids) == 1 for pids in pids_of_site.values())
+        assert len(set.union(*pids_of_site.values())) == 2
