@@ -5,6 +5,7 @@ import glob
 import json
 import os
 import os.path as osp
+import time
 import warnings
 from collections import Counter
 from typing import (Callable, Dict, Iterator, List, NamedTuple, Optional,
@@ -19,6 +20,11 @@ from rasterio.windows import Window
 from ..datasets.label_values import IGNORE_INDEX
 from ..datasets.raster_io import RasterReadError, gdal_reason
 from ..fileio import PART, atomic_path, is_temporary, write_text_atomically
+
+
+#: Seconds between two writes of a split's manifest in
+#: :meth:`TileConverter.convert_tiles`.
+MANIFEST_INTERVAL_S = 10.0
 
 
 def check_region(width: int, height: int, patch: int,
@@ -420,7 +426,12 @@ class TileConverter:
     - re-running with other options over a done tile is an error (the
       message says ``--overwrite``), never a silent mix;
     - ``manifest_<split>.csv`` lists every done tile of the split in the
-      dataset root, whichever call converted it.
+      dataset root, whichever call converted it. :meth:`convert_tiles`
+      rewrites it every :data:`MANIFEST_INTERVAL_S` seconds and at the end
+      (also after an error), not after every tile (for DeepGlobe's 803
+      tiles that rewrite cost more than the cutting); a tile stays
+      ``.started`` until its rows are in the manifest, so a killed run
+      redoes the tiles of its last seconds and nothing else.
 
     Args:
         out_dir (str): Dataset root (``img_dir/<split>``, ``ann_dir/<split>``).
@@ -474,6 +485,8 @@ class TileConverter:
         self.options = dict(patch=patch, stride=stride, min_valid=min_valid,
                             **(options or {}))
         self._manifests: Dict[str, Dict[str, list]] = {}
+        #: Split -> ``.started`` files of done tiles not yet in the manifest.
+        self._unlisted: Dict[str, List[str]] = {}
 
     def _windows(self, width: int, height: int,
                  region: Optional[Sequence[int]]) -> Iterator[tuple]:
@@ -515,7 +528,8 @@ class TileConverter:
                 region: Optional[Sequence[int]] = None,
                 label: Optional[str] = None,
                 writers: Optional[Tuple[Callable, Callable]] = None,
-                image: Optional[str] = None) -> ConversionSummary:
+                image: Optional[str] = None,
+                defer_manifest: bool = False) -> ConversionSummary:
         """Convert one tile (or count it as done); returns its summary.
 
         Args:
@@ -533,6 +547,9 @@ class TileConverter:
                 this tile, instead of the converter's.
             image (str, optional): The image file, where ``source`` (as
                 the manifest lists it) is not its path.
+            defer_manifest (bool): Leave the manifest (and the tile's
+                ``.started`` file) to the next :meth:`write_manifest`.
+                Defaults to False.
 
         Raises:
             ValueError: If the tile was done with other options (and
@@ -617,8 +634,9 @@ class TileConverter:
                                img_suffix=self.img_suffix,
                                ann_suffix=self.ann_suffix))
         self._manifest(split)[tile] = rows
-        self.write_manifest(split)
-        os.remove(started)
+        self._unlisted.setdefault(split, []).append(started)
+        if not defer_manifest:
+            self.write_manifest(split)
         if again:
             summary.tiles[again] += 1
         return summary
@@ -639,18 +657,28 @@ class TileConverter:
             ConversionSummary: The split's pixels, patches and tiles.
         """
         summary = ConversionSummary(causes=self.causes)
-        for i, job in enumerate(tiles, 1):
-            with warnings.catch_warnings():  # JPEG, PNG: no georeference
-                warnings.simplefilter('ignore', NotGeoreferencedWarning)
-                tile_summary = self.convert(
-                    split, job.tile, job.source, job.open_tile,
-                    label=job.label, writers=job.writers, image=job.image)
-            summary.update(tile_summary)
-            if log is not None:
-                state = ('already done' if 'already done' in
-                         tile_summary.patches else 'converted')
-                log(f'[{split} {i}/{len(tiles)}] {job.name or job.tile}: '
-                    f'{state}')
+        written = time.monotonic()
+        try:
+            for i, job in enumerate(tiles, 1):
+                with warnings.catch_warnings():  # JPEG, PNG: no georeference
+                    warnings.simplefilter('ignore', NotGeoreferencedWarning)
+                    tile_summary = self.convert(
+                        split, job.tile, job.source, job.open_tile,
+                        label=job.label, writers=job.writers,
+                        image=job.image, defer_manifest=True)
+                summary.update(tile_summary)
+                if log is not None:
+                    state = ('already done' if 'already done' in
+                             tile_summary.patches else 'converted')
+                    log(f'[{split} {i}/{len(tiles)}] '
+                        f'{job.name or job.tile}: {state}')
+                if time.monotonic() - written >= MANIFEST_INTERVAL_S:
+                    self.write_manifest(split)
+                    written = time.monotonic()
+        except BaseException:  # the tiles done so far stay done
+            if self._unlisted.get(split):
+                self.write_manifest(split)
+            raise
         self.write_manifest(split)
         return summary
 
@@ -678,7 +706,9 @@ class TileConverter:
 
     def write_manifest(self, split: str) -> int:
         """Write ``manifest_<split>.csv``: the rows of every done tile of
-        the split in the dataset root; returns their number."""
+        the split in the dataset root, then mark the tiles converted since
+        the last write as done (their ``.started`` files removed); returns
+        the number of rows."""
         rows = [row for tile_rows in self._manifest(split).values()
                 for row in tile_rows]
         path = osp.join(self.out_dir, f'manifest_{split}.csv')
@@ -687,6 +717,8 @@ class TileConverter:
             writer.writerow(['patch', 'source', 'col', 'row', 'width',
                              'height'])
             writer.writerows(rows)
+        for started in self._unlisted.pop(split, []):
+            os.remove(started)
         return len(rows)
 
 
