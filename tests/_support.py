@@ -1,11 +1,13 @@
 """Helpers shared by the tests (importable because pytest.ini's
 ``pythonpath`` names ``tests``)."""
+import contextlib
+import logging
 import os
 import socket
 import subprocess
 import sys
 from pathlib import Path
-from typing import Dict, Optional, Sequence
+from typing import Dict, Iterator, List, Optional, Sequence
 
 REPO_ROOT = str(Path(__file__).resolve().parents[1])
 
@@ -15,6 +17,22 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(('127.0.0.1', 0))
         return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def logged_warnings() -> Iterator[List[str]]:
+    """The messages (WARNING and above) mmengine's current logger logs
+    inside the block, in a list filled as they come."""
+    from mmengine.logging import MMLogger
+    messages = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = lambda record: messages.append(record.getMessage())
+    logger = MMLogger.get_current_instance()
+    logger.addHandler(handler)
+    try:
+        yield messages
+    finally:
+        logger.removeHandler(handler)
 
 
 def make_png_tiles(root, num: int = 8, size: int = 40) -> str:

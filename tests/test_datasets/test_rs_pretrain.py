@@ -3,6 +3,7 @@ import cv2
 import numpy as np
 import pytest
 import rasterio
+from _support import logged_warnings
 from mmengine.registry import DefaultScope
 from mmselfsup.registry import DATASETS
 
@@ -140,26 +141,16 @@ def test_tile_without_nodata_keeps_no_mask_and_draws_as_before(tmp_path):
 
 
 def test_large_striped_tile_warns_once_naming_it(tmp_path):
-    import logging
-
     import rasterio
-    from mmengine.logging import MMLogger
     path = str(tmp_path / 'striped_scene.tif')
     with rasterio.open(path, 'w', driver='GTiff', width=2048, height=2048,
                        count=3, dtype='uint8', compress='deflate') as dst:
         dst.write(np.full((3, 2048, 2048), 90, np.uint8))
-    records = []
-    handler = logging.Handler(logging.WARNING)
-    handler.emit = records.append
-    logger = MMLogger.get_current_instance()
-    logger.addHandler(handler)
-    try:
+    with logged_warnings() as messages:
         for _ in range(2):
             _build(type='RSTileSamplingDataset', img_files=[path],
                    patch_size=48, num_samples=4, pipeline=PIPELINE)
-    finally:
-        logger.removeHandler(handler)
-    layout = [r.getMessage() for r in records if 'strips' in r.getMessage()]
+    layout = [m for m in messages if 'strips' in m]
     assert len(layout) == 1
     assert layout[0].startswith(f'{path}: 2048x2048 px stored in strips')
     assert 'gdal_translate -co TILED=YES -co COMPRESS=DEFLATE' in layout[0]

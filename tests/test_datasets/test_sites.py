@@ -5,6 +5,7 @@ import os
 
 import numpy as np
 import pytest
+from _support import logged_warnings
 from mmcv.transforms import BaseTransform
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
@@ -183,27 +184,17 @@ def test_config_derives_sites_per_round():
 
 
 def test_sites_beyond_the_cache_are_announced(scene, monkeypatch):
-    import logging
-
-    from mmengine.logging import MMLogger
     img, _ = scene
     dataset = _dataset(img, windows_per_site=4, site_size=24)
     # 5 float32 bands and a mask byte: 24 * 24 * 21 bytes a site.
     assert dataset.site_nbytes() == 24 * 24 * 21
     monkeypatch.setattr(raster_io, 'SITE_CACHE_BYTES', 24 * 24 * 21 * 3)
-    records = []
-    handler = logging.Handler(logging.WARNING)
-    handler.emit = records.append
-    logger = MMLogger.get_current_instance()
-    logger.addHandler(handler)
-    try:
+    with logged_warnings() as messages:
         _sampler(dataset, sites_per_round=3)
-        assert not records
+        assert not messages
         _sampler(dataset, sites_per_round=4)
-    finally:
-        logger.removeHandler(handler)
-    assert len(records) == 1
-    assert records[0].getMessage().startswith(
+    assert len(messages) == 1
+    assert messages[0].startswith(
         'RSWindowSampler: 4 sites a round (site_size 24 px) take up to '
         '0.0461 MB, more than the 0.0346 MB per process')
 

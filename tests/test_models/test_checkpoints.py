@@ -3,15 +3,13 @@ formats and the band rule (false_plugin.models.backbone_formats), each with
 the mistake a user makes: a 4-band backbone in a 1-band config, an R18
 backbone in an R50 config, a pretraining checkpoint in a segmentation
 model, a text file as checkpoint."""
-import logging
 import os.path as osp
 
 import pytest
 import torch
 import torchvision
-from _support import REPO_ROOT
+from _support import REPO_ROOT, logged_warnings
 from mmengine.config import Config
-from mmengine.logging import MMLogger
 from mmengine.registry import DefaultScope
 from mmseg.registry import MODELS as SEG_MODELS
 from mmselfsup.registry import MODELS as SELFSUP_MODELS
@@ -99,27 +97,12 @@ def test_matching_backbone_loads_every_key(tmp_path):
         assert torch.equal(value, state[f'backbone.{key}']), key
 
 
-class _Records(logging.Handler):
-    """Collects the messages of mmengine's current logger."""
-
-    def __init__(self):
-        super().__init__(logging.WARNING)
-        self.text = ''
-
-    def emit(self, record):
-        self.text += record.getMessage() + '\n'
-
-
 def test_partial_load_adapts_bands_and_says_so(tmp_path):
     path = str(tmp_path / 'rgb.pth')
     state = _backbone_file(path, in_channels=3)
     model = _seg_model(in_channels=4, checkpoint=path, partial=True)
-    logger, records = MMLogger.get_current_instance(), _Records()
-    logger.addHandler(records)
-    try:
+    with logged_warnings() as messages:
         model.init_weights()
-    finally:
-        logger.removeHandler(records)
     rgb = state['backbone.conv1.weight']
     conv1 = model.backbone.conv1.weight
     assert conv1.shape == (64, 4, 7, 7)
@@ -131,7 +114,7 @@ def test_partial_load_adapts_bands_and_says_so(tmp_path):
             '(4 input bands): 120 of 120 tensors loaded; conv1.weight: '
             '3-band weights adapted to 4 bands by the band rule (bands 1-3 '
             'keep their filters, band 4 their mean, all x 3/4).'
-            ) in records.text
+            ) in '\n'.join(messages)
 
 
 def test_band_rule():
