@@ -35,6 +35,30 @@ def logged_warnings() -> Iterator[List[str]]:
         logger.removeHandler(handler)
 
 
+#: The palette :func:`random_segmentor_checkpoint` saves (7 classes).
+SEGMENTOR_PALETTE = [[i * 30, 255 - i * 30, 100] for i in range(7)]
+
+
+def random_segmentor_checkpoint(config: str, path: str,
+                                classes: Sequence[str]) -> str:
+    """Random weights of ``config``'s segmentation model saved at ``path``
+    as mmengine saves a checkpoint (``state_dict``, and a ``meta`` with the
+    class names and :data:`SEGMENTOR_PALETTE`); returns ``path``."""
+    import torch
+    from mmengine.config import Config
+    from mmengine.registry import DefaultScope
+    from mmseg.registry import MODELS
+    cfg = Config.fromfile(config)
+    cfg.model.backbone.init_cfg = None
+    with DefaultScope.overwrite_default_scope('mmseg'):
+        model = MODELS.build(cfg.model)
+    torch.save(dict(state_dict=model.state_dict(),
+                    meta=dict(dataset_meta=dict(
+                        classes=tuple(classes),
+                        palette=SEGMENTOR_PALETTE))), path)
+    return path
+
+
 def make_png_tiles(root, num: int = 8, size: int = 40) -> str:
     """Write ``num`` random RGB PNG tiles as ``root/a/<i>.png``.
 

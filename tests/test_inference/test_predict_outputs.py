@@ -15,8 +15,7 @@ import time
 import numpy as np
 import pytest
 import rasterio
-import torch
-from _support import REPO_ROOT, write_tif
+from _support import REPO_ROOT, random_segmentor_checkpoint, write_tif
 
 CONFIG = osp.join(REPO_ROOT, 'configs', 'demo',
                   'deeplabv3plus_r18-d8_frozen-1xb8-200it_raleigh.py')
@@ -37,19 +36,9 @@ def run_cli(args, **kwargs) -> subprocess.CompletedProcess:
 def checkpoint(tmp_path_factory):
     """Random DeepLabV3+ weights for the demo config, with class names and
     palette in the meta as mmengine saves them."""
-    from mmengine.config import Config
-    from mmengine.registry import DefaultScope
-    from mmseg.registry import MODELS
-    cfg = Config.fromfile(CONFIG)
-    cfg.model.backbone.init_cfg = None
-    with DefaultScope.overwrite_default_scope('mmseg'):
-        model = MODELS.build(cfg.model)
-    palette = [[i * 30, 255 - i * 30, 100] for i in range(7)]
-    path = str(tmp_path_factory.mktemp('ckpt') / 'random.pth')
-    torch.save(dict(state_dict=model.state_dict(),
-                    meta=dict(dataset_meta=dict(classes=CLASSES,
-                                                palette=palette))), path)
-    return path
+    return random_segmentor_checkpoint(
+        CONFIG, str(tmp_path_factory.mktemp('ckpt') / 'random.pth'),
+        CLASSES)
 
 
 def scene(path, size=(50, 40), nan_rows=0) -> str:

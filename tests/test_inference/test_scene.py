@@ -6,8 +6,8 @@ import os.path as osp
 import numpy as np
 import pytest
 import rasterio
-import torch
-from _support import REPO_ROOT, run_repo_tool, write_tif
+from _support import (REPO_ROOT, SEGMENTOR_PALETTE,
+                      random_segmentor_checkpoint, run_repo_tool, write_tif)
 
 from false_plugin.inference import owned_spans, window_offsets
 
@@ -39,20 +39,11 @@ def test_windows_cover_every_pixel_once(length, window, overlap):
 def checkpoint(tmp_path_factory):
     """Random DeepLabV3+ weights for the demo config, saved as mmengine
     does (state_dict + meta with the dataset's palette)."""
-    from mmengine.config import Config
-    from mmengine.registry import DefaultScope
-    from mmseg.registry import MODELS
-    cfg = Config.fromfile(osp.join(REPO_ROOT, CONFIG))
-    cfg.model.backbone.init_cfg = None
-    with DefaultScope.overwrite_default_scope('mmseg'):
-        model = MODELS.build(cfg.model)
-    palette = [[i * 30, 255 - i * 30, 100] for i in range(7)]
-    path = str(tmp_path_factory.mktemp('ckpt') / 'random.pth')
-    torch.save(dict(state_dict=model.state_dict(),
-                    meta=dict(dataset_meta=dict(
-                        classes=tuple(f'c{i}' for i in range(7)),
-                        palette=palette))), path)
-    return path, palette
+    path = random_segmentor_checkpoint(
+        osp.join(REPO_ROOT, CONFIG),
+        str(tmp_path_factory.mktemp('ckpt') / 'random.pth'),
+        [f'c{i}' for i in range(7)])
+    return path, SEGMENTOR_PALETTE
 
 
 def test_predict_real_scene(tmp_path, checkpoint):
