@@ -262,16 +262,23 @@ def test_whole_split_one_file_per_tile(dubai, tmp_path):
                                'colour black': 18 * len(pairs)}
 
 
-def test_a_mostly_unlabelled_whole_tile_is_kept(tmp_path):
-    """min_valid drops patches, never a whole (test) tile."""
+def _one_value_mask_tile(tmp_path, mask):
+    """One Dubai-layout tile (70 x 45 px, grey JPEG) with ``mask`` as its
+    PNG value mask; returns the source root."""
     root = tmp_path / 'src'
     (root / 'Tile 1/images').mkdir(parents=True)
     (root / 'Tile 1/masks').mkdir()
     cv2.imwrite(str(root / 'Tile 1/images/image_part_001.jpg'),
                 np.full((45, 70, 3), 90, np.uint8))
+    cv2.imwrite(str(root / 'Tile 1/masks/image_part_001.png'), mask)
+    return root
+
+
+def test_a_mostly_unlabelled_whole_tile_is_kept(tmp_path):
+    """min_valid drops patches, never a whole (test) tile."""
     mask = np.full((45, 70), 255, np.uint8)  # 255: ignored
     mask[:5, :10] = 1  # 1.6% labelled
-    cv2.imwrite(str(root / 'Tile 1/masks/image_part_001.png'), mask)
+    root = _one_value_mask_tile(tmp_path, mask)
     out = tmp_path / 'out'
     converter = TileFolderConverter(str(root), str(out), 2, min_valid=0.5,
                                     ignore_255=True)
@@ -284,15 +291,16 @@ def test_a_mostly_unlabelled_whole_tile_is_kept(tmp_path):
         'under 50% labelled pixels': 2}
 
 
-def test_binary_png_value_mask_with_label_map(tmp_path):
-    root = tmp_path / 'src'
-    (root / 'Tile 1/images').mkdir(parents=True)
-    (root / 'Tile 1/masks').mkdir()
-    cv2.imwrite(str(root / 'Tile 1/images/image_part_001.jpg'),
-                np.full((45, 70, 3), 90, np.uint8))
+def _binary_mask_tile(tmp_path):
+    """One tile whose PNG mask is 0 (background) and 255 (a building);
+    returns the source root and the mask."""
     mask = np.zeros((45, 70), np.uint8)
     mask[5:20, 10:50] = 255  # a building
-    cv2.imwrite(str(root / 'Tile 1/masks/image_part_001.png'), mask)
+    return _one_value_mask_tile(tmp_path, mask), mask
+
+
+def test_binary_png_value_mask_with_label_map(tmp_path):
+    root, mask = _binary_mask_tile(tmp_path)
     out = tmp_path / 'out'
     converter = TileFolderConverter(str(root), str(out), 2,
                                     label_map={0: 0, 255: 1})
@@ -308,15 +316,8 @@ def test_binary_png_value_mask_with_label_map(tmp_path):
 def test_binary_value_mask_without_map_is_refused_before_writing(tmp_path):
     """Its 255 pixels (the buildings) would never be trained on: every
     value mask is checked first, and the error prints the map to add."""
-    root = tmp_path / 'src'
-    (root / 'Tile 1/images').mkdir(parents=True)
-    (root / 'Tile 1/masks').mkdir()
-    cv2.imwrite(str(root / 'Tile 1/images/image_part_001.jpg'),
-                np.full((45, 70, 3), 90, np.uint8))
-    mask = np.zeros((45, 70), np.uint8)
-    mask[5:20, 10:50] = 255
+    root, mask = _binary_mask_tile(tmp_path)
     path = root / 'Tile 1/masks/image_part_001.png'
-    cv2.imwrite(str(path), mask)
     out = tmp_path / 'out'
     converter = TileFolderConverter(str(root), str(out), 2)
     with pytest.raises(ValueError) as err:
