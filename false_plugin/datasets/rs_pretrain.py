@@ -18,6 +18,9 @@ from .raster_io import (pixel_nbytes, read_raster, read_valid_mask,
 #: pixel (the FNS precision counts leave such samples out).
 UNKNOWN_LABEL = -1
 
+#: Site anchors kept per dataset copy (:meth:`RSTileSamplingDataset._site_anchor`).
+ANCHORS_KEPT = 4096
+
 #: Files already named in a layout warning (once per process).
 _WARNED_LAYOUTS = set()
 
@@ -231,6 +234,7 @@ class RSTileSamplingDataset(_DominantLabelMixin, BaseDataset):
         self.max_tries = max_tries
         self.windows_per_site = windows_per_site
         self.site_size = site_size
+        self._anchors = {}
         self.ignore_index = ignore_index
         self._warned_fixed_windows = False
         super().__init__(data_root=data_root, **kwargs)
@@ -299,13 +303,14 @@ class RSTileSamplingDataset(_DominantLabelMixin, BaseDataset):
                 "sampler=dict(type='RSWindowSampler') in the dataloader.",
                 logger='current', level=logging.WARNING)
         info = BaseDataset.get_data_info(self, i)
-        site, member = divmod(i, self.windows_per_site)
-        anchor = self._draw(epoch, site)
-        info['window'] = anchor
-        if self.windows_per_site > 1:
+        if self.windows_per_site == 1:
+            info['window'] = self._draw(epoch, i)
+        else:
+            site, member = divmod(i, self.windows_per_site)
+            anchor = self._site_anchor(epoch, site)
             info['site'] = self._site_box(site, anchor)
-            if member:
-                info['window'] = self._draw_near(epoch, site, member, anchor)
+            info['window'] = (self._draw_near(epoch, site, member, anchor)
+                              if member else anchor)
         info['epoch'] = epoch
         return self._add_dominant_label(info)
 
@@ -335,6 +340,18 @@ class RSTileSamplingDataset(_DominantLabelMixin, BaseDataset):
             f'{self.min_valid_fraction:.0%} valid pixels in '
             f'{self.max_tries} draws (region {self.region}); the region may '
             'be all nodata')
+
+    def _site_anchor(self, epoch: int, site: int) -> tuple:
+        """The anchor of ``site`` in ``epoch``, drawn once for all its
+        windows (the anchors of the last :data:`ANCHORS_KEPT` sites are
+        kept; a forgotten one is drawn again, the same)."""
+        key = (epoch, site)
+        anchor = self._anchors.get(key)
+        if anchor is None:
+            if len(self._anchors) >= ANCHORS_KEPT:
+                self._anchors.clear()
+            anchor = self._anchors[key] = self._draw(epoch, site)
+        return anchor
 
     def _draw_near(self, epoch: int, site: int, member: int,
                    anchor: tuple) -> tuple:
